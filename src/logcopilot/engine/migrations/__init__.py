@@ -1,0 +1,1 @@
+"""Numbered SQL migrations: ``mNNN_name.sql``, applied in order, each exactly once."""
