@@ -17,6 +17,9 @@ __all__ = ["COMMAND_MODULES", "main"]
 # module -> names of the click commands/groups it exports, in --help order
 COMMAND_MODULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("logcopilot.cli.ingest", ("ingest", "stats")),
+    ("logcopilot.cli.query", ("query", "serve")),
+    ("logcopilot.cli.index", ("index", "knowledge")),
+    ("logcopilot.cli.templates", ("eval-templates", "templates")),
 )
 
 

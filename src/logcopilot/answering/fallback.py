@@ -1,0 +1,62 @@
+"""Lexical fallback knowledge for a system that was ingested but never indexed.
+
+In: the store and a system name. Out: template records shaped like the knowledge base's
+(``indexing.knowledge.TemplateInfo``), made by masking every whitespace token that holds a
+digit (or is a long hex/uuid) and grouping identical masked lines. No recipes, no workflow:
+it is enough for retrieval to choose line filters and for the compiler to build extraction
+regexes, so ``ask`` still answers before ``index`` ran, with coarser templates.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from logcopilot.engine.store import Store
+
+__all__ = ["mine_templates"]
+
+_VAR = re.compile(r"\d|^[0-9a-f]{12,}$|^[0-9a-f-]{36}$", re.IGNORECASE)
+_MAX_LINES = 200_000
+
+
+def _mask(line: str) -> tuple[str, list[str]]:
+    toks = line.split()
+    out: list[str] = []
+    params: list[str] = []
+    for tok in toks:
+        if _VAR.search(tok):
+            out.append("<*>")
+            params.append(tok)
+        else:
+            out.append(tok)
+    return " ".join(out), params
+
+
+def mine_templates(store: Store, system: str) -> list[Any]:
+    from logcopilot.indexing.knowledge import ParameterInfo, TemplateInfo
+
+    rows = store.cursor().execute(
+        "SELECT line FROM entries WHERE stream_id IN (SELECT stream_id FROM streams "
+        "WHERE json_extract_string(labels, '$.system') = ?) ORDER BY ts, seq LIMIT ?", [system, _MAX_LINES]).fetchall()
+    counts: Counter[str] = Counter()
+    examples: dict[str, list[str]] = {}
+    values: dict[str, list[Counter[str]]] = {}
+    for (line,) in rows:
+        tpl, params = _mask(str(line))
+        counts[tpl] += 1
+        ex = examples.setdefault(tpl, [])
+        if len(ex) < 3:
+            ex.append(str(line))
+        slots = values.setdefault(tpl, [Counter() for _ in params])
+        for i, v in enumerate(params[: len(slots)]):
+            slots[i][v] += 1
+    out: list[Any] = []
+    for i, (tpl, n) in enumerate(counts.most_common()):
+        params_info = [
+            ParameterInfo(pos, f"p{pos}", "string", [v for v, _ in c.most_common(20)], len(c), sum(c.values()), None, None)
+            for pos, c in enumerate(values[tpl])
+        ]
+        out.append(TemplateInfo(f"L{i + 1}", tpl, n, examples[tpl], params_info, None, ""))
+    return out

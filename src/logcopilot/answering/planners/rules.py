@@ -1,0 +1,172 @@
+"""The rules planner: question analysis + retrieved knowledge -> ``QueryPlan``, no LLM.
+
+In: the ``SystemContext``, an analysed ``Question``, ``Retrieved`` knowledge and the time
+window. Out: a ``QueryPlan`` whose ``notes`` say why each choice was made.
+
+Per intent: the lines come from ``select.choose_templates`` (quotes, then ranking), the
+severity and named services from stream labels, the value to group or aggregate from the
+parameter matching the question's target noun. Ratios split the question at "of ..." into
+the whole and the part; workflows take the event after which the successor is asked.
+"""
+
+from __future__ import annotations
+
+import re
+
+from logcopilot.answering.plan import QueryPlan, Selection
+from logcopilot.answering.planners.select import (
+    choose_group,
+    choose_levels,
+    choose_templates,
+    entity_labels,
+    phrase_pieces,
+    value_filters,
+)
+from logcopilot.answering.question import Question, analyze
+from logcopilot.answering.retrieval import Retrieved, SystemContext, retrieve_for
+from logcopilot.answering.timeexpr import TimeWindow
+
+__all__ = ["answer_type_for", "plan_rules"]
+
+
+def answer_type_for(q: Question) -> str:
+    return {
+        "count": "number", "distinct_count": "number", "numeric_agg": "number", "ratio": "number",
+        "existence": "bool", "first_last": "time", "argmax_time": "time", "workflow": "template",
+        "topk": "string" if q.k == 1 else "list", "lookup": "list", "knowledge": "text",
+    }.get(q.intent, "number")
+
+
+def _selection(ctx: SystemContext, q: Question, r: Retrieved, notes: list[str], group_hint: bool = False) -> Selection:
+    tids = choose_templates(ctx, q, r, notes)
+    labels, lfilters = choose_levels(ctx, q, notes)
+    ent_labels, rest = entity_labels(ctx, q, tids, notes)
+    labels.update(ent_labels)
+    filters = list(lfilters) + value_filters(ctx, q, rest, tids, "", notes)
+    # a quote that selected no template still selects lines by its text
+    if not tids:
+        for phrase in q.quoted:
+            pieces = phrase_pieces(phrase)
+            if pieces and not re.fullmatch(r"[\sA-Z:-]*(?:MM|HH|DD)[\sA-Z:-]*", phrase):
+                filters.extend(_piece_filters(pieces))
+                notes.append(f"quote '{phrase}' matches no template; used as line filter")
+                break
+    return Selection(tids, filters, labels)
+
+
+def _piece_filters(pieces: list[str]) -> list:
+    from logcopilot.answering.plan import Filter
+
+    return [Filter("|=", p) for p in pieces]
+
+
+def plan_rules(ctx: SystemContext, q: Question, r: Retrieved, window: TimeWindow | None) -> QueryPlan:
+    """Plan a question with rules only."""
+    notes: list[str] = []
+    plan = QueryPlan(intent=q.intent, k=q.k, first=q.first, bucket=q.bucket, agg=q.agg or "avg",
+                     window=window, answer_type=answer_type_for(q), time_format=q.time_format, notes=notes)
+    if q.intent == "ratio":
+        return _plan_ratio(ctx, q, plan)
+    if q.intent == "workflow":
+        return _plan_workflow(ctx, q, r, plan)
+    plan.select = _selection(ctx, q, r, notes)
+    if q.intent in ("distinct_count", "topk", "lookup", "numeric_agg"):
+        name, source, vtype = choose_group(ctx, q, plan.select.templates, notes, numeric=q.intent == "numeric_agg")
+        if not name and q.intent in ("topk", "lookup") and not plan.select.templates:
+            name, source, vtype = _label_fallback(ctx, q)
+        plan.group_by, plan.group_source, plan.value_type = name, source, vtype
+        # a value the question names is not also the thing grouped by
+        if source == "label":
+            plan.select.labels.pop(name, None)
+    if window is not None:
+        notes.append(f"time window {window.label}")
+    return plan
+
+
+def _label_fallback(ctx: SystemContext, q: Question) -> tuple[str, str, str]:
+    for name in ("service", "component", "host"):
+        if name in ctx.labels and name in q.text.lower():
+            return name, "label", ""
+    return "", "", ""
+
+
+_RATIO_SPLIT = (
+    r"^(?P<pre>.*?)\bwhat (?:fraction|share|percentage|proportion|percent|part)\b(?: of)?(?P<whole>.*?)\b(?:are|is|were|was|had|have|ended|came|end|come)\b(?P<part>.*)$",
+    r"^(?P<pre>.*?)\b(?:fraction|share|percentage|proportion|ratio)\b(?: of)?(?P<whole>.*?)\b(?:are|is|were|was|had|have|ended|came|end|come)\b(?P<part>.*)$",
+)
+
+
+def _plan_ratio(ctx: SystemContext, q: Question, plan: QueryPlan) -> QueryPlan:
+    notes = plan.notes
+    text = q.text
+    whole_txt, part_txt = text, ""
+    for pat in _RATIO_SPLIT:
+        m = re.search(pat, text, flags=re.IGNORECASE | re.DOTALL)
+        if m:
+            pre = re.sub(r"^\s*of (?:all )?", "", m.group("pre").strip(" ,"), flags=re.IGNORECASE)
+            whole_txt = (pre + " " + m.group("whole")).strip()
+            part_txt = m.group("part")
+            break
+    part_txt = re.sub(r"(?:answer|give)\b.*$", "", part_txt, flags=re.IGNORECASE)
+    wq = analyze(whole_txt)
+    wq.intent = "count"
+    pq = analyze(part_txt)
+    notes.append(f"ratio: whole = '{whole_txt.strip()}', part = '{part_txt.strip()}'")
+    all_lines = re.fullmatch(r"\s*(?:all\s+)?(?:the\s+)?(?:log\s+)?(?:lines|messages|entries|log lines)?\s*", re.sub(r"\b(?:all|of|the)\b", " ", whole_txt.lower())) is not None
+    wr = retrieve_for(ctx, wq)
+    whole = Selection() if all_lines and not wq.quoted else _selection(ctx, wq, wr, notes)
+    whole.labels.update(entity_labels(ctx, wq, whole.templates, notes)[0])
+    # the part: severities/values/labels of its own, or the whole's templates matching its words
+    labels, lfilters = choose_levels(ctx, pq, notes)
+    plabels, rest = entity_labels(ctx, pq, whole.templates, notes)
+    labels.update(plabels)
+    filters = list(lfilters) + value_filters(ctx, pq, rest, whole.templates, "", notes)
+    ptids: list[str] = []
+    if len(whole.templates) > 1:
+        pw = {w for w in pq.keywords}
+        scored = []
+        for tid in whole.templates:
+            t = ctx.template(tid)
+            tw = set(re.findall(r"[a-z]+", t.template.lower())) if t is not None else set()
+            scored.append((len(pw & tw), tid))
+        best = max(s for s, _ in scored)
+        if best > 0 and sum(1 for s, _ in scored if s == best) < len(scored):
+            ptids = [tid for s, tid in scored if s == best]
+            notes.append(f"ratio part: templates {ptids}")
+    if pq.quoted and not ptids:
+        sub = choose_templates(ctx, pq, retrieve_for(ctx, pq), notes)
+        if sub:
+            ptids = sub
+    plan.select = whole
+    plan.part = Selection(ptids, filters, labels)
+    if plan.part.is_empty():
+        notes.append("ratio: the part names nothing that selects lines")
+    return plan
+
+
+def _plan_workflow(ctx: SystemContext, q: Question, r: Retrieved, plan: QueryPlan) -> QueryPlan:
+    notes = plan.notes
+    low = q.text
+    m = re.search(r"\b(?:right after|directly after|immediately after|after|follows?|following)\b(?P<rest>.*)$", low, flags=re.IGNORECASE)
+    after_txt = m.group("rest") if m else low
+    aq = analyze(after_txt)
+    if not aq.quoted:
+        aq.quoted = [p for p in q.quoted if p in after_txt] or q.quoted
+    aq.entities = []
+    after_tids = choose_templates(ctx, aq, retrieve_for(ctx, aq), notes)
+    plan.after = Selection(after_tids)
+    sel_filters = []
+    labels: dict[str, str] = {}
+    for e in q.entities:
+        if e.kind in ("id", "uuid", "hex", "ip:port", "ip"):
+            from logcopilot.answering.plan import Filter
+
+            sel_filters.append(Filter("|=", e.text))
+            notes.append(f"session named in the question: {e.text}")
+    ent_labels, _ = entity_labels(ctx, q, after_tids, notes)
+    labels.update(ent_labels)
+    plan.select = Selection([], sel_filters, {})
+    plan.after.labels = labels
+    if ctx.workflow is not None:
+        plan.session_key = ctx.workflow.session_key
+    return plan

@@ -1,0 +1,330 @@
+"""Choosing lines and values from a question: templates, labels, value filters, group-by.
+
+In: the ``SystemContext``, an analysed ``Question`` and ``Retrieved`` knowledge. Out: a
+``Selection`` (templates, line filters, stream label matchers) and the parameter or label
+the answer is about, with the reasons. Shared by the rules planner and by the structured
+planner (which checks and completes a model's choices with it).
+
+The choices are general: quoted phrases select the templates containing them (preferring the
+ones where the phrase starts the message); otherwise the best-ranked template and the
+templates that share its opening words and matched terms; severities and names in the
+question become stream label matchers when the store has such labels; the value to group by
+is the parameter whose name, type or neighbouring words match the question's target noun.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from logcopilot.answering.plan import Filter, Selection
+from logcopilot.answering.question import LEVEL_WORDS, Entity, Question, words
+from logcopilot.answering.retrieval import Hit, Retrieved, SystemContext, literal_chunks, stem
+
+__all__ = ["choose_group", "choose_levels", "choose_templates", "lead_words", "phrase_pieces"]
+
+# target nouns -> parameter names/types/context words that carry them
+_TARGET_HINTS: dict[str, tuple[str, ...]] = {
+    "ip": ("ip", "ip:port", "addr", "address", "host", "client", "src", "source", "from", "dest", "rhost"),
+    "address": ("ip", "ip:port", "addr", "address", "host", "client"),
+    "host": ("host", "ip", "hostname", "addr"),
+    "client": ("client", "ip", "addr", "rhost"),
+    "datanod": ("ip:port", "ip", "addr", "datanode", "node"),
+    "node": ("ip:port", "ip", "node", "host", "addr"),
+    "destin": ("dest", "destination", "dst", "to"),
+    "dest": ("dest", "destination", "dst"),
+    "sourc": ("src", "source", "from"),
+    "src": ("src", "source"),
+    "port": ("port",),
+    "user": ("user", "username", "for", "account", "login", "name"),
+    "usernam": ("user", "username"),
+    "account": ("user", "account"),
+    "size": ("size", "bytes", "len", "length"),
+    "byte": ("size", "bytes", "len"),
+    "length": ("len", "length", "size"),
+    "time": ("time", "duration", "took", "seconds", "latency", "elapsed"),
+    "second": ("seconds", "took", "time", "duration"),
+    "duration": ("duration", "time", "took", "seconds"),
+    "latency": ("latency", "time", "duration"),
+    "respons": ("time", "duration", "latency"),
+    "statu": ("status", "code", "http_status"),
+    "code": ("status", "code"),
+    "price": ("price", "cost", "amount"),
+    "block": ("block", "blk", "block_id", "id"),
+    "instanc": ("instance", "uuid", "instance_id"),
+    "request": ("request", "req", "request_id"),
+    "order": ("order", "orderid", "order_id"),
+    "trace": ("trace", "traceid", "trace_id"),
+    "id": ("id", "uuid", "hex", "hex_id"),
+    "uuid": ("uuid", "id"),
+    "servic": ("service", "svc"),
+    "method": ("method", "verb"),
+    "file": ("file", "path"),
+    "path": ("path", "file", "url"),
+    "pid": ("pid", "process"),
+}
+_IP_WORDS = {"ip", "ips", "address", "addresses", "addr"}
+_NUMERIC_TYPES = {"int", "float", "duration", "size", "number"}
+
+
+def phrase_pieces(phrase: str) -> list[str]:
+    """'Receiving block ... src: ... dest: ...' -> ['Receiving block', 'src:', 'dest:']."""
+    pieces = [p.strip() for p in re.split(r"\.\.\.|…|<[^<>]*>", phrase)]
+    return [p for p in pieces if p]
+
+
+def lead_words(template: str, n: int = 2) -> str:
+    """The first ``n`` literal words of a template, skipping leading slots and bracketed prefixes."""
+    t = re.sub(r"^(?:\s*(?:<\*>|\[[^\]]*\]))+", " ", template)
+    toks = [w for w in t.split() if "<*>" not in w]
+    return " ".join(toks[:n])
+
+
+def _words_before(template: str, piece: str) -> int:
+    i = template.find(piece)
+    if i < 0:
+        i = template.lower().find(piece.lower())
+    head = template[:max(i, 0)]
+    head = re.sub(r"\[[^\]]*\]|<\*>", " ", head)
+    return len([w for w in head.split() if re.search(r"[A-Za-z]", w)])
+
+
+def _negated_quotes(q: Question) -> set[str]:
+    neg: set[str] = set()
+    for phrase in q.quoted:
+        i = q.text.find(phrase)
+        before = q.text[max(0, i - 24): i].lower()
+        if re.search(r"\b(?:not|no|excluding|except|without|ignore|ignoring|other than)\b[^'\"]*['\"`‘“]?$", before):
+            neg.add(phrase)
+    return neg
+
+
+def _format_quote(phrase: str) -> bool:
+    """Quotes that describe the answer's shape ('SpanID: <id> ', 'MM-DD') select nothing."""
+    return bool(re.fullmatch(r"[\sA-Z:-]*(?:MM|HH|DD|YYYY)[\sA-Z:-]*", phrase))
+
+
+def choose_templates(ctx: SystemContext, q: Question, r: Retrieved, notes: list[str],
+                     exclude_phrases: tuple[str, ...] = ()) -> list[str]:
+    """Template ids selecting the lines the question is about ([] = no template restriction)."""
+    neg = _negated_quotes(q) | set(exclude_phrases)
+    pos = [p for p in q.quoted if p not in neg and not _format_quote(p)]
+    temps = ctx.templates
+    chosen: list[Any] = []
+    for phrase in pos:
+        pieces = phrase_pieces(phrase)
+        if not pieces:
+            continue
+        exact = [t for t in temps if all(p in t.template for p in pieces)]
+        loose = exact or [t for t in temps if all(p.lower() in t.template.lower() for p in pieces)]
+        if not loose:
+            continue
+        best = min(_words_before(t.template, pieces[0]) for t in loose)
+        picked = [t for t in loose if _words_before(t.template, pieces[0]) == best]
+        notes.append(f"quote '{phrase}' -> {len(picked)} template(s)")
+        chosen = [t for t in chosen if t in picked] or picked if chosen else picked
+        if chosen and len(chosen) == 1:
+            break
+    if not chosen and r.hits and r.hits[0].score > 0.5:
+        chosen = _group_of_top(r.hits, notes)
+    if neg:
+        keep = [t for t in chosen if not any(all(pc.lower() in t.template.lower() for pc in phrase_pieces(n)) for n in neg)]
+        if keep:
+            if len(keep) < len(chosen):
+                notes.append(f"excluded templates containing {sorted(neg)}")
+            chosen = keep
+    return [t.template_id for t in chosen]
+
+
+def _group_of_top(hits: list[Hit], notes: list[str]) -> list[Any]:
+    top = hits[0]
+    matched = {w.split("~")[0] for w in top.why if not w.startswith("quote")}
+    lead = lead_words(top.template.template)
+    group = [top.template]
+    for h in hits[1:]:
+        hm = {w.split("~")[0] for w in h.why if not w.startswith("quote")}
+        if not matched <= hm or h.score < 0.6 * top.score:
+            continue
+        if lead and lead_words(h.template.template) == lead:
+            group.append(h.template)
+    notes.append(f"best template {top.template.template_id} ({top.score:.2f}: {', '.join(top.why[:6])})"
+                 + (f" + {len(group) - 1} sharing '{lead}'" if len(group) > 1 else ""))
+    return group
+
+
+def choose_levels(ctx: SystemContext, q: Question, notes: list[str]) -> tuple[dict[str, str], list[Filter]]:
+    """Severity words -> a ``level`` label matcher (or a line filter when there is no such label)."""
+    labels: dict[str, str] = {}
+    filters: list[Filter] = []
+    for w in q.levels:
+        cands = LEVEL_WORDS.get(w.lower(), ())
+        known = ctx.labels.get("level")
+        if known:
+            by_low = {v.lower(): v for v in known}
+            exact = by_low.get(w.lower()) if w.isupper() else None
+            pick = exact or next((by_low[c.lower()] for c in cands if c.lower() in by_low), None)
+            if pick:
+                labels["level"] = pick
+                notes.append(f"severity '{w}' -> level=\"{pick}\"")
+                continue
+        spelled = w.upper() if w.isupper() else (cands[0] if cands else w.upper())
+        filters.append(Filter("|=", f" {spelled} "))
+        notes.append(f"severity '{w}' -> line filter ' {spelled} '")
+    return labels, filters
+
+
+def _label_shape(values: list[str]) -> tuple[str, str] | None:
+    """Common prefix/suffix shared by most values of a label (``ts-``/``-service``)."""
+    if len(values) < 3:
+        return None
+    pre = min(values, key=len)
+    for v in values:
+        while pre and not v.startswith(pre):
+            pre = pre[:-1]
+    suf = min(values, key=len)
+    for v in values:
+        while suf and not v.endswith(suf):
+            suf = suf[1:]
+    return (pre, suf) if len(pre) + len(suf) >= 3 else None
+
+
+def entity_labels(ctx: SystemContext, q: Question, template_ids: list[str], notes: list[str]) -> tuple[dict[str, str], list[Entity]]:
+    """Entities naming a stream label value -> matchers; the rest are returned for line filters."""
+    params_values: set[str] = set()
+    for tid in template_ids:
+        t = ctx.template(tid)
+        for p in getattr(t, "params", []) if t is not None else []:
+            params_values.update(p.examples)
+    labels: dict[str, str] = {}
+    rest: list[Entity] = []
+    for e in q.entities:
+        placed = False
+        if e.text not in params_values and not _in_phrase(q, e.text):
+            for name, values in ctx.labels.items():
+                if name == "level":
+                    continue
+                shape = _label_shape(list(values))
+                if e.text in values or (shape and e.text.startswith(shape[0]) and e.text.endswith(shape[1]) and e.kind == "name"):
+                    labels[name] = e.text
+                    notes.append(f"'{e.text}' is a {name} label value" + ("" if e.text in values else " (no lines)"))
+                    placed = True
+                    break
+        if not placed:
+            rest.append(e)
+    return labels, rest
+
+
+def _in_phrase(q: Question, text: str) -> bool:
+    low = q.text.lower()
+    i = low.find(text.lower())
+    return i > 0 and bool(re.search(r"\b(?:for|to|of|about|available for|named)\s+$", low[max(0, i - 16):i]))
+
+
+def choose_group(ctx: SystemContext, q: Question, template_ids: list[str], notes: list[str],
+                 numeric: bool = False) -> tuple[str, str, str]:
+    """(name, source 'param'|'label', value type) of what the answer is about, or ('', '', '')."""
+    target = q.target or ""
+    tw = [stem(w) for w in words(target)] or [stem(w) for w in q.keywords]
+    # a stream label named by the target noun (component, service, host, level)
+    for w in tw:
+        for name in ctx.labels:
+            if stem(name) == w and not numeric:
+                notes.append(f"group by stream label {name}")
+                return name, "label", ""
+    hints: list[str] = []
+    for w in tw:
+        hints.extend(_TARGET_HINTS.get(w, ()))
+        hints.append(w)
+    best: tuple[float, str, str] | None = None
+    for tid in template_ids:
+        t = ctx.template(tid)
+        if t is None:
+            continue
+        for p in t.params:
+            if numeric and p.type not in _NUMERIC_TYPES:
+                continue
+            ctx_words = _slot_context(t.template, p.position)
+            pname = [stem(x) for x in re.split(r"[_\W]+", p.name) if x]
+            score = 0.0
+            for h in hints:
+                hs = stem(h)
+                if hs in pname or h == p.name:
+                    score += 3
+                if h == p.type:
+                    score += 2
+                if hs in ctx_words:
+                    score += 2
+            if numeric and score == 0:
+                score = 0.1
+            score += min(p.distinct_count, 50) / 1000.0
+            if best is None or score > best[0]:
+                best = (score, p.name, p.type)
+    if best is None or best[0] <= 0.05:
+        return "", "", ""
+    name, typ = best[1], best[2]
+    vtype = ""
+    wants_ip = bool(set(words(target)) & _IP_WORDS) or "ip" in words(target)
+    if wants_ip and "port" not in target.lower():
+        vtype = "ip"
+    elif typ in ("int", "float") or numeric:
+        vtype = "number" if typ != "int" else "int"
+    notes.append(f"group by parameter {name} ({typ}{', as ' + vtype if vtype else ''})")
+    return name, "param", vtype
+
+
+def _slot_context(template: str, position: int) -> set[str]:
+    parts = re.split(r"<\*>", template)
+    before = parts[position] if position < len(parts) else ""
+    after = parts[position + 1] if position + 1 < len(parts) else ""
+    toks = words(before)[-3:] + words(after)[:1]
+    return {stem(t) for t in toks}
+
+
+def value_filters(ctx: SystemContext, q: Question, entities: list[Entity], template_ids: list[str],
+                  group: str, notes: list[str]) -> list[Filter]:
+    """Entities that are not labels -> line filters (with the template's literal context for bare numbers)."""
+    out: list[Filter] = []
+    for e in entities:
+        if e.kind == "number":
+            f = _number_filter(ctx, q, e, template_ids)
+            if f is not None:
+                out.append(f)
+                notes.append(f"value {e.text} -> line filter {f.value!r}")
+            continue
+        if e.kind == "user":
+            out.append(Filter("|~", rf"\b{re.escape(e.text)}\b"))
+        else:
+            out.append(Filter("|=", e.text))
+        notes.append(f"value {e.text} ({e.kind}) -> line filter")
+    return out
+
+
+def _number_filter(ctx: SystemContext, q: Question, e: Entity, template_ids: list[str]) -> Filter | None:
+    """'404' next to 'status' in the question -> '|= "status: 404"' from the template's literal."""
+    i = q.text.find(e.text)
+    near = {stem(w) for w in words(q.text[max(0, i - 30): i + len(e.text) + 30])}
+    for tid in template_ids:
+        t = ctx.template(tid)
+        if t is None:
+            continue
+        parts = re.split(r"<\*>", t.template)
+        for p in t.params:
+            if p.position >= len(parts):
+                continue
+            before = parts[p.position]
+            ctx_words = {stem(w) for w in words(before)[-2:]} | {stem(x) for x in re.split(r"[_\W]+", p.name) if x}
+            if ctx_words & near and p.type in _NUMERIC_TYPES | {"string"}:
+                tail = before[-12:].lstrip()
+                return Filter("|=", f"{tail}{e.text}")
+    return Filter("|~", rf"\b{re.escape(e.text)}\b") if len(e.text) >= 3 else None
+
+
+def level_or_label_only(sel: Selection) -> bool:
+    return not sel.templates and not sel.filters and bool(sel.labels)
+
+
+def literal_of(ctx: SystemContext, tid: str) -> str:
+    t = ctx.template(tid)
+    if t is None:
+        return ""
+    return max(literal_chunks(t.template), key=len, default="").strip()

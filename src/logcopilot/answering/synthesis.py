@@ -1,0 +1,207 @@
+"""Synthesis: results -> the structured value, a short answer text and evidence lines.
+
+In: the ``QueryPlan``, the executed results per query role, the ``SystemContext``. Out: the
+answer value in one of the benchmark's types (number, string, list, time, bool, template),
+a one-sentence text built from the plan and the value (no LLM), and helpers that turn log
+lines into their templates for workflow answers.
+
+Example::
+
+    value, text = synthesize(ctx, plan, {"main": VectorResult([...])})
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from logcopilot.answering.plan import QueryPlan
+from logcopilot.answering.retrieval import SystemContext
+from logcopilot.answering.timeexpr import from_ns
+from logcopilot.engine.results import MatrixResult, QueryResult, ScalarResult, StreamsResult, VectorResult
+from logcopilot.errors import AnswerError
+
+__all__ = ["format_time", "number_of", "successor_template", "synthesize", "template_of_line"]
+
+
+def number_of(result: QueryResult | None) -> float | None:
+    """The single number of an instant result (sum over samples); None when empty."""
+    if isinstance(result, ScalarResult):
+        return result.value
+    if isinstance(result, VectorResult):
+        if not result.samples:
+            return None
+        return float(sum(s.value for s in result.samples))
+    if isinstance(result, MatrixResult):
+        pts = [p[1] for s in result.series for p in s.points[-1:]]
+        return float(sum(pts)) if pts else None
+    return None
+
+
+def _clean(v: float) -> int | float:
+    if v != v:  # NaN
+        return v
+    if abs(v - round(v)) < 1e-9:
+        return int(round(v))
+    return round(v, 6)
+
+
+def format_time(ns: int, unit: str = "second", time_format: str = "") -> str:
+    dt = from_ns(ns)
+    if time_format:
+        f = time_format.upper()
+        if f.endswith("HH:00"):
+            unit = "hour"
+        elif f.endswith("HH:MM"):
+            unit = "minute"
+        elif f.endswith("SS"):
+            unit = "second"
+        elif f.strip() == "MM-DD":
+            unit = "day"
+    fmt = {"day": "%m-%d", "hour": "%m-%d %H:00", "minute": "%m-%d %H:%M"}.get(unit, "%m-%d %H:%M:%S")
+    return dt.strftime(fmt)
+
+
+def _group_values(result: QueryResult | None, label: str) -> list[tuple[str, float]]:
+    if not isinstance(result, VectorResult):
+        return []
+    out: Counter[str] = Counter()
+    for s in result.samples:
+        v = s.labels.get(label)
+        if v is None or v == "":
+            continue
+        out[v] += s.value
+    return sorted(out.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def template_of_line(ctx: SystemContext, line: str) -> str:
+    """The template text of a stored line (the line itself when it is not indexed)."""
+    row = ctx.store.cursor().execute(
+        "SELECT template_id FROM entries WHERE line = ? AND template_id IS NOT NULL LIMIT 1", [line]).fetchone()
+    if row is not None:
+        t = ctx.template(str(row[0]))
+        if t is not None and t.template:
+            return str(t.template)
+    return line
+
+
+def successor_template(ctx: SystemContext, plan: QueryPlan, result: QueryResult | None,
+                       after_filters: list[tuple[str, str]], after_tids: list[str]) -> tuple[str, str]:
+    """(template, how) of what follows the 'after' event in the same session."""
+    lines: list[tuple[int, str]] = []
+    if isinstance(result, StreamsResult):
+        for s in result.streams:
+            lines.extend(s.entries)
+    lines.sort()
+    if plan.select.filters and lines:
+        # one named session: its lines in time order, the line after the event
+        def hit(line: str) -> bool:
+            return all((v in line) == (op == "|=") for op, v in after_filters if op in ("|=", "!="))
+        for i, (_, line) in enumerate(lines[:-1]):
+            if after_filters and hit(line):
+                return template_of_line(ctx, lines[i + 1][1]), "next line of the named session"
+    wf = ctx.workflow
+    if wf is not None and after_tids:
+        succ: Counter[str] = Counter()
+        for tid in after_tids:
+            for e in wf.successors(tid):
+                if e["dst"] not in ("<end>", "<start>"):
+                    succ[e["dst"]] += int(e["count"])
+        if succ:
+            dst = succ.most_common(1)[0][0]
+            t = ctx.template(dst)
+            if t is not None:
+                return str(t.template), f"most frequent successor in {wf.session_key} sessions ({succ[dst]} times)"
+    raise AnswerError("no successor event found for the event the question names")
+
+
+def synthesize(ctx: SystemContext, plan: QueryPlan, results: dict[str, QueryResult],
+               extra: dict[str, Any] | None = None) -> tuple[Any, str]:
+    """(value, text) for the plan's intent."""
+    intent = plan.intent
+    main = results.get("main")
+    what = _what(ctx, plan)
+    when = f" between {plan.window.label.replace(' .. ', ' and ')}" if plan.window else ""
+    if intent == "count":
+        n = _clean(number_of(main) or 0.0)
+        return n, f"{n} log lines{what}{when}."
+    if intent == "existence":
+        n = number_of(main) or 0.0
+        return n > 0, (f"Yes: {int(n)} matching lines{what}{when}." if n > 0 else f"No: no lines{what}{when}.")
+    if intent == "distinct_count":
+        n = _clean(number_of(main) or 0.0)
+        return n, f"{n} distinct values of {plan.group_by}{what}{when}."
+    if intent in ("topk", "lookup"):
+        vals = _group_values(main, _label(plan.group_by))
+        if not vals:
+            raise AnswerError(f"no values of {plan.group_by} found{what}")
+        if intent == "topk":
+            top = [v for v, _ in vals[: plan.k]]
+            value: Any = top[0] if plan.k == 1 else top
+            counts = ", ".join(f"{v} ({_clean(c)})" for v, c in vals[: plan.k])
+            return value, f"Top {plan.k} {plan.group_by}{what}{when}: {counts}."
+        names = [v for v, _ in vals]
+        return names, f"{len(names)} value(s) of {plan.group_by}{what}{when}: {', '.join(names[:20])}."
+    if intent == "numeric_agg":
+        n = number_of(main)
+        if n is None:
+            raise AnswerError(f"no numeric values of {plan.group_by}{what}")
+        v = _clean(n)
+        return v, f"The {plan.agg} of {plan.group_by}{what}{when} is {v}."
+    if intent == "ratio":
+        whole = number_of(results.get("whole"))
+        part = number_of(results.get("part")) or 0.0
+        n = number_of(main)
+        if n is None:
+            if not whole:
+                raise AnswerError("the ratio's denominator selects no lines")
+            n = part / whole
+        v = round(float(n), 6)
+        return v, f"{v:.4f} ({_clean(part)} of {_clean(whole or 0)} lines{what})."
+    if intent == "argmax_time":
+        if not isinstance(main, MatrixResult):
+            raise AnswerError("the busiest-bucket query returned no series")
+        totals: Counter[int] = Counter()
+        for s in main.series:
+            for t, v in s.points:
+                totals[t] += v
+        if not totals:
+            raise AnswerError("no lines in any time bucket")
+        best_t, best_v = max(totals.items(), key=lambda kv: (kv[1], -kv[0]))
+        step_ms = (extra or {}).get("step_ms") or 3_600_000
+        start_ns = (best_t - step_ms) * 1_000_000
+        unit = plan.bucket or "hour"
+        value = format_time(start_ns, unit)
+        return value, f"The busiest {unit}{what} starts at {value} ({_clean(best_v)} lines)."
+    if intent == "first_last":
+        if not isinstance(main, StreamsResult) or not any(s.entries for s in main.streams):
+            raise AnswerError(f"no lines{what}")
+        entries = [e for s in main.streams for e in s.entries]
+        ts = min(e[0] for e in entries) if plan.first else max(e[0] for e in entries)
+        value = format_time(ts, "second", plan.time_format)
+        return value, f"The {'first' if plan.first else 'last'} line{what} was at {value}."
+    if intent == "workflow":
+        ex = extra or {}
+        tpl, how = successor_template(ctx, plan, main, ex.get("after_filters", []), ex.get("after_templates", []))
+        return tpl, f"Next event ({how}): {tpl}"
+    raise AnswerError(f"cannot synthesize an answer for intent {intent!r}")
+
+
+def _label(name: str) -> str:
+    n = re.sub(r"[^A-Za-z0-9_]", "_", name) or "value"
+    return n if not n[0].isdigit() else f"v{n}"
+
+
+def _what(ctx: SystemContext, plan: QueryPlan) -> str:
+    bits = []
+    for tid in plan.select.templates[:2]:
+        t = ctx.template(tid)
+        if t is not None:
+            bits.append(f"'{t.template[:60]}'")
+    for k, v in plan.select.labels.items():
+        bits.append(f"{k}={v}")
+    for f in plan.select.filters[:2]:
+        if not f.label:
+            bits.append(f"containing {f.value.strip()!r}")
+    return (" of " + ", ".join(bits)) if bits else ""

@@ -1,0 +1,186 @@
+"""``logcopilot query`` and ``logcopilot serve``: run LogQL on the embedded store, or serve it.
+
+``query`` prints streams as ``time  {labels}  line`` and metrics as a table (``--json`` gives
+Loki's JSON body, ``--explain`` the plan and pushed-down SQL). ``serve`` starts the
+Loki-compatible HTTP API (uvicorn).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+
+import click
+
+from logcopilot.cli.common import db_option, echo_json, json_option, open_store
+from logcopilot.engine.executor import execute_instant, execute_range
+from logcopilot.engine.results import (
+    MatrixResult,
+    QueryResult,
+    ScalarResult,
+    StreamsResult,
+    VectorResult,
+    format_value,
+    labels_string,
+    loki_envelope,
+)
+from logcopilot.errors import InputError
+from logcopilot.server.params import parse_duration_ns, parse_time_ns
+
+__all__ = ["query_cmd", "serve_cmd"]
+
+
+def _fmt_ns(ns: int) -> str:
+    dt = datetime.fromtimestamp(ns // 10**9, tz=timezone.utc)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S") + f".{ns % 10**9:09d}"[:4] + "Z"
+
+
+def _print_result(res: QueryResult) -> None:
+    if isinstance(res, StreamsResult):
+        for s in res.streams:
+            click.secho(labels_string(s.labels), bold=True)
+            for ts, line in s.entries:
+                click.echo(f"  {_fmt_ns(ts)}  {line}")
+        if not res.streams:
+            click.echo("(no entries)")
+    elif isinstance(res, MatrixResult):
+        for s in res.series:
+            click.secho(labels_string(s.labels), bold=True)
+            for t, v in s.points:
+                click.echo(f"  {_fmt_ns(t * 10**6)}  {format_value(v)}")
+        if not res.series:
+            click.echo("(no series)")
+    elif isinstance(res, VectorResult):
+        width = max([len(labels_string(s.labels)) for s in res.samples] + [6])
+        for s in res.samples:
+            click.echo(f"{labels_string(s.labels):<{width}}  {format_value(s.value)}")
+        if not res.samples:
+            click.echo("(empty vector)")
+    elif isinstance(res, ScalarResult):
+        click.echo(format_value(res.value))
+
+
+@click.command("query")
+@click.argument("logql")
+@click.option("--since", default=None, help="Look back this long from --to (e.g. 1h, 30m); default 1h.")
+@click.option("--from", "from_", default=None, help="Start time (RFC3339, unix seconds or ns).")
+@click.option("--to", default=None, help="End time (default: now).")
+@click.option("--time", "at", default=None, help="Run an instant query at this time.")
+@click.option("--step", default=None, help="Step of a metric range query (e.g. 1m or 60).")
+@click.option("--limit", default=100, show_default=True, type=int, help="Max log entries.")
+@click.option("--direction", default="backward", type=click.Choice(["forward", "backward"], case_sensitive=False))
+@click.option("--explain", is_flag=True, help="Show the plan and the SQL that is pushed down.")
+@json_option
+@db_option
+def query_cmd(
+    logql: str,
+    since: str | None,
+    from_: str | None,
+    to: str | None,
+    at: str | None,
+    step: str | None,
+    limit: int,
+    direction: str,
+    explain: bool,
+    as_json: bool,
+    db: str | None,
+) -> None:
+    """Run a LogQL query on the embedded store.
+
+    \b
+    Examples:
+      logcopilot query '{system="openssh"} |= "Failed password"' --from 2015-12-10T00:00:00Z --to 2015-12-11T00:00:00Z
+      logcopilot query 'sum by (level) (count_over_time({system="hdfs"}[1h]))' --since 30d --step 1h
+    """
+    from logcopilot.logql import parse
+
+    expr = parse(logql)
+    end = parse_time_ns(to, "to") if to else time.time_ns()
+    if from_:
+        start = parse_time_ns(from_, "from")
+    else:
+        span = parse_duration_ns(since) if since else 3600 * 10**9
+        if span is None:
+            raise InputError(f"invalid --since duration {since!r}")
+        start = end - span
+    if end < start:
+        raise InputError("end timestamp must not be before or equal to start time")
+    if step:
+        step_ns = parse_duration_ns(step)
+        if step_ns is None:
+            try:
+                step_ns = round(float(step) * 10**9)
+            except ValueError:
+                raise InputError(f"invalid --step {step!r}") from None
+    else:
+        step_ns = max((end - start) // 250 // 10**9, 1) * 10**9
+    if step_ns <= 0:
+        raise InputError("--step must be positive")
+    store = open_store(db, read_only=False)
+    try:
+        cur = store.cursor()
+        if explain:
+            click.echo(explain_text(cur, expr, start, end, direction.lower()))
+            return
+        if at is not None:
+            res = execute_instant(cur, expr, parse_time_ns(at, "time"))
+        else:
+            res = execute_range(cur, expr, start, end, step_ns=step_ns, limit=limit, direction=direction.lower())
+    finally:
+        store.close()
+    if as_json:
+        echo_json(loki_envelope(res))
+    else:
+        _print_result(res)
+
+
+def explain_text(cur: object, expr: object, start: int, end: int, direction: str) -> str:
+    """The evaluation plan: for every log selection, the pipeline split and the scan SQL."""
+    from logcopilot.engine.logquery import log_scan_plan
+    from logcopilot.engine.scan import scan_sql
+    from logcopilot.logql import ast
+
+    lines = [f"plan: {type(expr).__name__}"]
+    queries: list[ast.LogQuery] = []
+
+    def walk(e: object) -> None:
+        if isinstance(e, ast.LogQuery):
+            queries.append(e)
+        elif isinstance(e, ast.RangeAggregation):
+            queries.append(e.range.query)
+        for attr in ("expr", "lhs", "rhs"):
+            if hasattr(e, attr):
+                walk(getattr(e, attr))
+
+    walk(expr)
+    for q in queries:
+        plan, pipeline, by_sid = log_scan_plan(cur, q, start, end, direction)  # type: ignore[arg-type]
+        sql, params = scan_sql(plan)
+        lines.append(f"  streams: {len(by_sid)} matched by the selector")
+        lines.append(f"  sql: {sql}")
+        lines.append(f"  params: {params[1:]}")
+        lines.append(f"  python stages: {len(getattr(pipeline, 'stages', ()) or ())}")
+    return "\n".join(lines)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=3100, show_default=True, type=int)
+@db_option
+def serve_cmd(host: str, port: int, db: str | None) -> None:
+    """Serve the Loki HTTP query API (``/loki/api/v1/...``) from the embedded store.
+
+    \b
+    Example:
+      logcopilot serve --port 3100 &
+      curl -G localhost:3100/loki/api/v1/query_range --data-urlencode 'query={system="hdfs"}'
+    """
+    import uvicorn
+
+    from logcopilot.server.app import create_app
+
+    store = open_store(db)
+    try:
+        uvicorn.run(create_app(store), host=host, port=port, log_level="warning")
+    finally:
+        store.close()

@@ -1,0 +1,176 @@
+"""The ``| logfmt`` stage (``--strict``, ``--keep-empty``, parameters).
+
+In: a :class:`~logcopilot.logql.ast.LogfmtParser`. Out: a stage adding ``key=value`` pairs
+as labels (corpus note 16).
+
+Grammar: pairs separated by bytes ``<= ' '``; a key is a run of bytes other than ``=``,
+``"`` and spaces; a value is bare (up to the next space) or double-quoted with escapes.
+A bare word or an empty value is dropped unless ``--keep-empty`` (then it is ``""``).
+On a syntax error the default mode silently stops (earlier pairs are kept);
+``--strict`` also sets ``LogfmtParserErr`` with ``logfmt syntax error at pos N : <msg>``.
+With parameters only the named keys are extracted (``lvl="level"`` renames), and a
+key the line lacks gives ``""``.
+"""
+
+from __future__ import annotations
+
+from logcopilot.engine.stages.labels import LineState, add_parsed, sanitize_key
+from logcopilot.logql.ast import LogfmtParser
+
+__all__ = ["LogfmtStage", "scan_logfmt"]
+
+LOGFMT_ERR = "LogfmtParserErr"
+
+_ESC = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def _unquote(body: str) -> str | None:
+    if "\\" not in body:
+        return body
+    out: list[str] = []
+    i = 0
+    n = len(body)
+    while i < n:
+        c = body[i]
+        if c != "\\":
+            out.append(c)
+            i += 1
+            continue
+        if i + 1 >= n:
+            return None
+        e = body[i + 1]
+        if e in _ESC:
+            out.append(_ESC[e])
+            i += 2
+        elif e == "u":
+            try:
+                out.append(chr(int(body[i + 2 : i + 6], 16)))
+            except ValueError:
+                return None
+            i += 6
+        else:
+            return None
+    return "".join(out)
+
+
+def scan_logfmt(line: str, wanted: frozenset[str] | None = None) -> tuple[list[tuple[str, str | None]], str | None]:
+    """Split a line into ``(key, value)`` pairs (value None for a bare key).
+
+    Stops at the first syntax error and returns its message (1-based byte position), and
+    stops early once every key of ``wanted`` has been seen.
+    """
+    pairs: list[tuple[str, str | None]] = []
+    n = len(line)
+    p = 0
+    remaining = set(wanted) if wanted else None
+    while p < n:
+        while p < n and line[p] <= " ":
+            p += 1
+        if p >= n:
+            break
+        start = p
+        while p < n:
+            c = line[p]
+            if c == "=" or c == '"' or c <= " ":
+                break
+            p += 1
+        if p < n and line[p] == '"':
+            return pairs, _err(line, p, "unexpected '\"'")
+        if p < n and line[p] == "=" and p == start:
+            return pairs, _err(line, p, "unexpected '='")
+        key = line[start:p]
+        if p >= n or line[p] != "=":
+            pairs.append((key, None))
+            continue
+        p += 1  # past '='
+        if p >= n or line[p] <= " ":
+            pairs.append((key, ""))
+        elif line[p] == '"':
+            q = p + 1
+            escaped = False
+            while q < n:
+                c = line[q]
+                if c == "\\":
+                    escaped = True
+                    q += 2
+                    continue
+                if c == '"':
+                    break
+                q += 1
+            if q >= n:
+                return pairs, _err(line, n, "unterminated quoted value")
+            body = line[p + 1 : q]
+            value = _unquote(body) if escaped else body
+            if value is None:
+                return pairs, _err(line, q + 1, "invalid quoted value")
+            pairs.append((key, value))
+            p = q + 1
+        else:
+            vstart = p
+            while p < n:
+                c = line[p]
+                if c == "=" or c == '"':
+                    return pairs, _err(line, p, f"unexpected {c!r}")
+                if c <= " ":
+                    break
+                p += 1
+            pairs.append((key, line[vstart:p]))
+        if remaining is not None:
+            remaining.discard(sanitize_key(key))
+            if not remaining:
+                break
+    return pairs, None
+
+
+def _err(line: str, char_pos: int, msg: str) -> str:
+    byte_pos = len(line[:char_pos].encode("utf-8", "surrogateescape")) + 1  # 1-based
+    return f"logfmt syntax error at pos {byte_pos} : {msg}"
+
+
+class LogfmtStage:
+    """``| logfmt [--strict] [--keep-empty] [params]``."""
+
+    __slots__ = ("hints", "keep_empty", "params", "strict", "wanted")
+
+    def __init__(self, node: LogfmtParser, hints: frozenset[str] | None = None) -> None:
+        self.strict = node.strict
+        self.keep_empty = node.keep_empty
+        # params: source key -> label name
+        self.params = {(p.expression if p.expression is not None else p.name): p.name for p in node.params}
+        self.hints = hints
+        wanted: set[str] | None = None
+        if self.params:
+            wanted = {sanitize_key(k) for k in self.params}
+        elif hints is not None:
+            wanted = set()
+            for h in hints:
+                wanted.add(h[: -len("_extracted")] if h.endswith("_extracted") else h)
+        self.wanted = frozenset(wanted) if wanted is not None else None
+
+    def process(self, state: LineState) -> bool:
+        if self.wanted is not None and not self.wanted:
+            return True
+        raw, err = scan_logfmt(state.line, self.wanted)
+        keep_empty = self.keep_empty
+        pairs: list[tuple[str, str]] = []
+        params = self.params
+        for key, value in raw:
+            if not value:
+                if not keep_empty:
+                    continue
+                value = ""
+            if params:
+                name = params.get(key)
+                if name is None:
+                    continue
+                pairs.append((name, value))
+            else:
+                pairs.append((sanitize_key(key), value))
+        if params:
+            # Every requested key becomes a label, "" when the line lacks it.
+            found = {name for name, _ in pairs}
+            pairs.extend((name, "") for name in params.values() if name not in found)
+        add_parsed(state, pairs, self.hints if not params else None)
+        if err is not None and self.strict:
+            state.set_error(LOGFMT_ERR, err)
+        return True

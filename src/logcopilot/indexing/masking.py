@@ -1,0 +1,130 @@
+"""Variable masks as data: ordered (name, regex, replacement) rules applied to a message.
+
+In: a log message (the ``Content`` part of a line). Out: the message with every span that
+matches a rule replaced by the rule's replacement (``<*>`` by default), ready for mining.
+
+The rules follow the conventions of the Loghub-2.0 corrected templates, generically: an
+``ip:port`` becomes ``<*>:<*>``, a path or URL is one ``<*>``, a number is ``<*>`` even inside
+a word (``node-12`` -> ``node-<*>``), a decimal is one ``<*>``. Rules are data: load your own
+list from a JSON or TOML file with ``load_mask_rules`` (a list of ``{name, regex,
+replacement?}`` tables, under the key ``rules`` in TOML). No rule names a particular system.
+
+Example::
+
+    >>> Masker().mask("Served block blk_-42 to /10.0.0.1:50010 in 3.5 ms")
+    'Served block <*> to <*>:<*> in <*> ms'
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from logcopilot.errors import ConfigError
+
+__all__ = ["DEFAULT_MASK_RULES", "MaskRule", "Masker", "load_mask_rules"]
+
+VAR = "<*>"
+
+# a value cannot start right after a word character or a dot (it would be part of a word)
+_B = r"(?<![\w.])"
+# ... and cannot run into a word character, or a dot followed by more word characters
+_E = r"(?![\w]|\.\w)"
+_IP = r"(?:\d{1,3}\.){3}\d{1,3}"
+_HEX = r"[0-9a-fA-F]"
+
+
+@dataclass(frozen=True)
+class MaskRule:
+    """One mask: every match of ``regex`` becomes ``replacement`` (``re.sub`` syntax)."""
+
+    name: str
+    regex: str
+    replacement: str = VAR  # may name groups of the regex (\\1)
+
+    def compiled(self) -> re.Pattern[str]:
+        try:
+            return re.compile(self.regex)
+        except re.error as exc:
+            raise ConfigError(f"mask rule {self.name!r}: bad regex: {exc}") from None
+
+
+# Order matters: wider shapes first, so a URL is one variable, not a host plus a path.
+DEFAULT_MASK_RULES: tuple[MaskRule, ...] = (
+    MaskRule("url", r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'<>]+"),
+    # the target and protocol of an HTTP request line are one value: "GET <*>"
+    MaskRule("http_target", r"\b(GET|POST|PUT|DELETE|HEAD|PATCH|OPTIONS) \S+ HTTP/\d(?:\.\d)?(?=\W|$)", r"\1 <*>"),
+    MaskRule("uuid", rf"\b{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}\b"),
+    MaskRule("mac_address", rf"\b{_HEX}{{2}}(?::{_HEX}{{2}}){{5}}\b"),
+    MaskRule("ip_port", rf"/?{_B}{_IP}:\d{{1,5}}\b", "<*>:<*>"),
+    # host:port, but not file.c:123 (a source line): the last label is a word, not an extension
+    MaskRule(
+        "host_port",
+        r"(?<![\w.:/-])[a-zA-Z][\w-]*(?:\.[\w-]+)*\.(?!(?:c|cc|cpp|h|hpp|py|java|go|rs|js|ts|rb|scala|cs|kt):)"
+        r"[a-zA-Z][\w-]*:\d{1,5}\b|(?<!\S)[a-zA-Z][\w-]*:\d{2,5}(?=\s|$)",
+        "<*>:<*>",
+    ),
+    MaskRule("ip", rf"/?{_B}{_IP}{_E}"),
+    MaskRule("hostname", r"(?<![\w.:/-])(?:[a-zA-Z0-9-]+\.){2,}(?:com|net|org|edu|gov|io|local|[a-z]{2})(?![\w.-])"),
+    MaskRule("path", r"(?<![\w.:/<>*])(?:/(?:[\w.@%+~$#-]|<\*>)+){2,}/?(?![\w/])|(?<![\w.:/<>*])/[\w.@%+~-]*\d[\w.@%+~-]*(?![\w/])"),
+    MaskRule("block_id", r"\bblk_-?\d+\b"),
+    MaskRule("hex", rf"{_B}0[xX]{_HEX}+\b"),
+    MaskRule("hex_id", rf"(?<![\w.-])(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F]){_HEX}{{8,}}(?![\w-])"),
+    MaskRule("datetime", r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\b"),
+    MaskRule("size", rf"{_B}[-+]?\d+(?:\.\d+)?(?:[KMGTP]i?B|[kKMGT]b|B)(?![\w])"),
+    MaskRule("duration", rf"{_B}[-+]?\d+(?:\.\d+)?(?:ms|us|µs|ns|sec|secs|s|min|mins|h)(?![\w])"),
+    MaskRule("duration_spaced", rf"{_B}<?\d+(?:\.\d+)? (?:ms|us|µs|ns|sec|secs|msec)(?![\w])"),
+    # a number: its own token, or a numeric run inside a word (node-12, r24=, id#7)
+    MaskRule("number", r"(?:(?<![\w.+-])[-+])?(?<![\w.])\d+(?:\.\d+)*(?![\w]|\.\w)|(?<=[_=:#(\[.-])\d+(?![\w]|\.\w)"),
+    # booleans, null and the default account names are values (Loghub-2.0's convention)
+    MaskRule("literal", r"(?<![\w.-])(?:true|false|null|none|nil|root|admin|TRUE|FALSE|NULL|True|False|None|Root)(?![\w-])"),
+)
+
+
+def load_mask_rules(path: str | Path) -> list[MaskRule]:
+    """Read rules from a JSON list or a TOML file with ``[[rules]]`` tables."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"no such mask rules file: {p}")
+    try:
+        if p.suffix.lower() == ".toml":
+            data: object = tomllib.loads(p.read_text(encoding="utf-8")).get("rules", [])
+        else:
+            data = json.loads(p.read_text(encoding="utf-8"))
+            if isinstance(data, dict):
+                data = data.get("rules", [])
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{p}: cannot parse mask rules: {exc}") from None
+    if not isinstance(data, list):
+        raise ConfigError(f"{p}: mask rules must be a list")
+    rules: list[MaskRule] = []
+    for i, item in enumerate(data):
+        if isinstance(item, (list, tuple)) and len(item) in (2, 3):
+            item = dict(zip(("name", "regex", "replacement"), item, strict=False))
+        if not isinstance(item, dict) or "name" not in item or "regex" not in item:
+            raise ConfigError(f"{p}: rule {i + 1} needs a name and a regex")
+        rule = MaskRule(str(item["name"]), str(item["regex"]), str(item.get("replacement", VAR)))
+        rule.compiled()
+        rules.append(rule)
+    return rules
+
+
+class Masker:
+    """Applies mask rules in order; spans already masked are left alone."""
+
+    def __init__(self, rules: Sequence[MaskRule] | None = None) -> None:
+        self.rules: tuple[MaskRule, ...] = tuple(DEFAULT_MASK_RULES if rules is None else rules)
+        self._compiled = [(r, r.compiled()) for r in self.rules]
+
+    def mask(self, message: str) -> str:
+        out = message
+        for rule, pattern in self._compiled:
+            out = pattern.sub(rule.replacement, out)
+        return out
+
+    def mask_all(self, messages: Iterable[str]) -> list[str]:
+        return [self.mask(m) for m in messages]

@@ -1,0 +1,289 @@
+"""Template mining: group log messages by event and write each group's template.
+
+In: messages (the free-text part of log lines). Out: a ``MiningResult`` with one template
+per cluster (``<*>`` for variables) and the cluster of every message.
+
+The pipeline, each step general (no rule names a log system):
+
+1. **mask** common value shapes (``masking.Masker``): numbers, IPs, ids, paths, ...;
+2. **cluster** the masked token sequences of equal length, Drain-style: a sequence joins the
+   most similar cluster when enough positions agree and every disagreeing position is
+   value-like (digits, masked, or punctuation around a value); plain words may differ in
+   at most one position;
+3. **variables from statistics**: a position whose tokens differ inside a cluster is a
+   variable; the common punctuation around it is kept (``(uid=<*>)``, ``<*>,``);
+4. **split over-merged clusters**: a word position with few distinct values, each seen
+   several times, is an event name (``VM Paused``/``VM Resumed``), not a value;
+5. **merge over-split clusters**: clusters whose templates become equal when runs of
+   variables collapse (a variable that spans a varying number of tokens) are one event.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from logcopilot.indexing.masking import VAR, Masker
+
+__all__ = ["MinerConfig", "MiningResult", "TemplateMiner", "generalise_tokens", "tokenize"]
+
+_DIGIT = re.compile(r"\d")
+_WORD = re.compile(r"^[A-Za-z][A-Za-z_'-]*[A-Za-z]$|^[A-Za-z]$")
+_PUNCT_EDGE = re.compile(r"^([(\[{\"']*)(.*?)([)\]}\"',;:.]*)$", re.DOTALL)
+_PREFIX_END = frozenset("([{\"'=:#@,;|-")
+_SUFFIX_START = frozenset(")]}\"',;:.!?|")
+_PAREN_VAR = re.compile(r" \((?:<\*>[^()\s]*)(?: [A-Za-z]+)?\)")
+_ID = re.compile(r"^[\w.-]*\d[\w.-]*$")
+_PUNCT_ONLY = re.compile(r"^(?:(?!<\*>)[^\w])+$")  # punctuation, and not a masked value
+_VARISH = re.compile(r"^[^\w]*<\*>(?:[^\w]*<\*>)*[^\w]*$")
+
+
+@dataclass(frozen=True)
+class MinerConfig:
+    """One shared configuration; the defaults are what the benchmark measures."""
+
+    similarity: float = 0.5  # share of positions that must agree to join a cluster
+    max_word_diffs: int = 1  # positions where two plain words may disagree
+    split_max_values: int = 4  # a word position with at most this many values may be an event name
+    split_min_support: int = 2  # ... and, after a preposition, each value is seen this often
+    # words after which a token is a value even when it looks like a word (user root)
+    value_after: frozenset[str] = frozenset(
+        {"user", "users", "username", "login", "host", "hostname", "file", "domain", "node", "name", "account"}
+    )
+    weak_value_after: frozenset[str] = frozenset({"for", "from", "to", "by", "as", "at", "of", "with", "on", "in"})
+
+
+@dataclass
+class MiningResult:
+    templates: list[str]  # template text per cluster id
+    assignment: list[int]  # cluster id per input message
+    sizes: list[int] = field(default_factory=list)  # messages per cluster
+
+
+def tokenize(masked: str) -> tuple[str, ...]:
+    return tuple(masked.split())
+
+
+def _value_like(token: str) -> bool:
+    """Could this token be a parameter value? Words and bare punctuation are not."""
+    if VAR in token or _DIGIT.search(token):
+        return True
+    if _PUNCT_ONLY.match(token):
+        return False
+    return not _WORD.match(token.strip(".,;:!?()[]{}\"'=#*"))
+
+
+def _common_prefix(values: Sequence[str]) -> str:
+    first = values[0]
+    n = len(first)
+    for v in values[1:]:
+        n = min(n, len(v))
+        i = 0
+        while i < n and first[i] == v[i]:
+            i += 1
+        n = i
+    return first[:n]
+
+
+def _edges(values: Sequence[str]) -> tuple[str, str]:
+    """Shared prefix and suffix of differing tokens, cut at punctuation boundaries."""
+    prefix = _common_prefix(values)
+    # never cut inside a word or a <*>: back off to a separator character
+    while prefix and (prefix[-1] not in _PREFIX_END or prefix.endswith("<*>")):
+        prefix = prefix[:-1]
+    rest = [v[len(prefix) :] for v in values]
+    suffix = _common_prefix([v[::-1] for v in rest])[::-1]
+    while suffix and (suffix[0] not in _SUFFIX_START or suffix.startswith("<*>")):
+        suffix = suffix[1:]
+    if any(len(prefix) + len(suffix) > len(v) for v in values):
+        suffix = ""
+    return prefix, suffix
+
+
+def generalise_tokens(values: Sequence[str]) -> str:
+    """One template token for differing tokens: their shared edges around ``<*>``.
+
+    >>> generalise_tokens(["(uid=0)", "(uid=1000)"])
+    '(uid=<*>)'
+    """
+    first = values[0]
+    if all(v == first for v in values):
+        return first
+    prefix, suffix = _edges(values)
+    return prefix + VAR + suffix
+
+
+def _word_diff(t: str, s: str) -> bool:
+    """Do two differing tokens differ in words (an event name), not in a value?"""
+    prefix, suffix = _edges([t, s])
+    mt, ms = t[len(prefix) : len(t) - len(suffix)], s[len(prefix) : len(s) - len(suffix)]
+    if t != VAR and (_value_like(mt) or _value_like(ms)):
+        return False
+    return not (_value_like(s) and t == VAR)
+
+
+class _Cluster:
+    __slots__ = ("members", "template", "word_diffs")
+
+    def __init__(self, tokens: tuple[str, ...]) -> None:
+        self.template: list[str] = list(tokens)
+        self.members: list[tuple[str, ...]] = [tokens]
+        self.word_diffs: set[int] = set()
+
+
+class TemplateMiner:
+    """Mine templates from messages. ``mine`` is batch; the stage matches known templates
+    first and mines only what is left, which makes indexing incremental."""
+
+    def __init__(self, masker: Masker | None = None, config: MinerConfig | None = None) -> None:
+        self.masker = masker or Masker()
+        self.config = config or MinerConfig()
+
+    # -- step 2: clustering --------------------------------------------------------
+    def _fits(self, cluster: _Cluster, seq: tuple[str, ...]) -> tuple[float, set[int]] | None:
+        same = 0
+        words: set[int] = set()
+        for i, (t, s) in enumerate(zip(cluster.template, seq, strict=True)):
+            if t == s:
+                same += 1
+                continue
+            if _PUNCT_ONLY.match(s) or _PUNCT_ONLY.match(cluster.members[0][i]):
+                return None  # separators such as "****" or "--" are structure
+            if t == VAR and i in cluster.word_diffs:
+                continue
+            if not _word_diff(t if t == VAR else cluster.members[0][i], s):
+                continue
+            if i == 0:
+                return None  # the first word names the event, as in Drain's prefix tree
+            words.add(i)
+        if same == 0:
+            return None
+        if len(words | cluster.word_diffs) > self.config.max_word_diffs:
+            return None
+        n = len(seq)
+        sim = same / n
+        if n > 1 and sim < self.config.similarity:
+            return None
+        return sim, words
+
+    def _cluster(self, counts: Counter[tuple[str, ...]]) -> list[_Cluster]:
+        # candidates share the length and the first word (a value-like first token
+        # shares the bucket of all value-like first tokens), as in Drain's tree
+        buckets: dict[tuple[int, str], list[_Cluster]] = defaultdict(list)
+        for seq, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            best: _Cluster | None = None
+            best_sim = -1.0
+            best_words: set[int] = set()
+            key = (len(seq), seq[0] if seq and not _value_like(seq[0]) else VAR)
+            for c in buckets[key]:
+                fit = self._fits(c, seq)
+                if fit is not None and fit[0] > best_sim:
+                    best, best_sim, best_words = c, fit[0], fit[1]
+            if best is None:
+                buckets[key].append(_Cluster(seq))
+                continue
+            best.members.append(seq)
+            best.word_diffs |= best_words
+            for i, (t, s) in enumerate(zip(best.template, seq, strict=True)):
+                if t != s:
+                    best.template[i] = VAR
+        return [c for cs in buckets.values() for c in cs]
+
+    # -- steps 3-4: variables and splitting ----------------------------------------
+    def _template(self, members: Sequence[tuple[str, ...]]) -> tuple[str, ...]:
+        return tuple(generalise_tokens([m[i] for m in members]) for i in range(len(members[0])))
+
+    def _split(
+        self, members: list[tuple[str, ...]], counts: Counter[tuple[str, ...]]
+    ) -> list[list[tuple[str, ...]]]:
+        cfg = self.config
+        n = len(members[0])
+        for i in range(n):
+            values: Counter[str] = Counter()
+            for m in members:
+                values[m[i]] += counts[m]
+            if len(values) < 2 or len(values) > cfg.split_max_values:
+                continue
+            if any(VAR in v for v in values):
+                continue
+            prev = members[0][i - 1].lower().strip(":=") if i > 0 else ""
+            if i > 0 and any(m[i - 1] != members[0][i - 1] for m in members):
+                prev = ""
+            if prev in cfg.value_after:
+                continue
+            # identifiers (eth0) and words after a preposition (for alice) seen once each
+            # are parameters; event names recur
+            rare = min(values.values()) < cfg.split_min_support
+            if rare and (prev in cfg.weak_value_after or any(_DIGIT.search(v) for v in values)):
+                continue
+            groups: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+            for m in members:
+                groups[m[i]].append(m)
+            out: list[list[tuple[str, ...]]] = []
+            for g in groups.values():
+                out.extend(self._split(g, counts))
+            return out
+        return [members]
+
+    # -- step 5: merging ------------------------------------------------------------
+    @staticmethod
+    def _runs(tokens: Sequence[str]) -> list[str]:
+        """Tokens with each variable stretch joined into one item: a run of two or more
+        value-like tokens, or a single token made only of variables and punctuation."""
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            j = i
+            while j < len(tokens) and (_VARISH.match(tokens[j]) or _ID.match(tokens[j])):
+                j += 1
+            if j - i >= 2 or (j == i + 1 and _VARISH.match(tokens[i])):
+                out.append(" ".join(tokens[i:j]))
+                i = j
+            else:
+                out.append(tokens[i])
+                i += 1
+        return out
+
+    def _collapsed(self, text: str) -> str:
+        # an optional parenthesised value "(3.9 KB)" does not make another event
+        text = _PAREN_VAR.sub("", text)
+        runs = self._runs(text.split(" "))
+        return " ".join(VAR if (" " in r or _VARISH.match(r)) else r for r in runs)
+
+    def _merged_name(self, texts: list[str], collapsed: str) -> str:
+        runs = [self._runs(t.split(" ")) for t in texts]
+        if len({len(r) for r in runs}) > 1:  # aligned only after dropping "(<*> KB)"
+            return collapsed
+        return " ".join(generalise_tokens(col) if len(set(col)) > 1 else col[0] for col in zip(*runs, strict=True))
+
+    def mine(self, messages: Sequence[str]) -> MiningResult:
+        seqs = [tokenize(self.masker.mask(m)) for m in messages]
+        counts: Counter[tuple[str, ...]] = Counter(seqs)
+        clusters = self._cluster(counts)
+        groups: list[list[tuple[str, ...]]] = []
+        for c in clusters:
+            groups.extend(self._split(c.members, counts))
+        template_of: dict[tuple[str, ...], str] = {}
+        by_text: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        for g in groups:
+            text = " ".join(self._template(g))
+            by_text[text].extend(g)
+        # over-split: same event with a variable spanning a varying number of tokens
+        by_collapsed: dict[str, list[str]] = defaultdict(list)
+        for text in by_text:
+            by_collapsed[self._collapsed(text)].append(text)
+        final: list[str] = []
+        for collapsed, texts in by_collapsed.items():
+            name = texts[0] if len(texts) == 1 else self._merged_name(texts, collapsed)
+            for t in texts:
+                for seq in by_text[t]:
+                    template_of[seq] = name
+            final.append(name)
+        index = {t: i for i, t in enumerate(final)}
+        assignment = [index[template_of[s]] for s in seqs]
+        sizes = [0] * len(final)
+        for a in assignment:
+            sizes[a] += 1
+        return MiningResult(final, assignment, sizes)

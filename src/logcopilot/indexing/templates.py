@@ -1,0 +1,290 @@
+"""The templates stage: every entry of a system gets a template id and its parameter values.
+
+In: a store with ingested entries of ``system`` (and optionally a Loghub templates CSV).
+Out: the ``templates`` table (one row per template: text, slots, count, first/last ts,
+example, origin) and ``entries.template_id`` / ``entries.params`` set for every entry of the
+system; a ``TemplateStats`` record.
+
+Incremental: entries that already carry a template id are left alone; new entries are first
+matched against the system's known templates (``matching.TemplateMatcher``) and only the
+unmatched ones are mined (``miner.TemplateMiner``). With ``templates_file`` every entry is
+re-matched against the given templates (matching mode); lines no given template matches are
+mined, so no entry is left without a template.
+
+The message of an entry is the ``Content`` field of its header format (``ingest.formats``);
+when the system has no known format, or a line does not fit it, the raw line is used.
+
+An optional LLM pass (``llm``: a chat client with ``.chat(messages, stage=..., json_schema=...)``)
+asks the model to correct each newly mined template; a correction is kept only when it still
+matches every example line it was shown.
+
+Example::
+
+    >>> stats = assign_templates(store, "openssh")          # doctest: +SKIP
+    >>> stats.templates, stats.mined                         # doctest: +SKIP
+    (26, 2000)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from logcopilot.engine.store import Store
+from logcopilot.errors import LogCopilotError, StoreError
+from logcopilot.indexing.masking import Masker
+from logcopilot.indexing.matching import TemplateMatcher, load_templates_csv
+from logcopilot.indexing.miner import MinerConfig, TemplateMiner
+
+__all__ = ["TemplateStats", "assign_templates", "entry_messages", "mined_template_id", "system_entries_where"]
+
+Progress = Callable[[int, int], None]
+_LLM_EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class TemplateStats:
+    system: str
+    mode: str  # "mining" or "matching"
+    entries: int  # entries assigned in this run
+    matched: int  # ... by a template known before the run (or given)
+    mined: int  # ... by mining
+    new_templates: int
+    templates: int  # templates of the system after the run
+    without_params: int  # entries whose template did not yield parameter values
+    llm_corrected: int
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def system_entries_where(alias: str = "") -> str:
+    """SQL condition for the entries of one system (bind the system name once)."""
+    col = f"{alias}.stream_id" if alias else "stream_id"
+    return f"{col} IN (SELECT stream_id FROM streams WHERE json_extract_string(labels, '$.system') = ?)"
+
+
+def mined_template_id(template: str) -> str:
+    """A stable id for a mined template: the same text gets the same id in every run."""
+    return "T" + hashlib.sha1(template.encode("utf-8")).hexdigest()[:8]
+
+
+def _content_parser(store: Store, system: str) -> Callable[[str], str]:
+    try:
+        from logcopilot.ingest.formats import format_for_system
+    except ImportError:  # ingest without header formats: mine raw lines
+        return lambda line: line
+    try:
+        fmt = format_for_system(store, system)
+    except LogCopilotError:
+        fmt = None
+    if fmt is None or "Content" not in fmt.fields:
+        return lambda line: line
+
+    def content(line: str) -> str:
+        fields = fmt.parse(line)
+        return fields["Content"] if fields is not None else line
+
+    return content
+
+
+def entry_messages(store: Store, system: str, *, only_new: bool) -> tuple[list[int], list[str]]:
+    """Row ids and messages (Content) of the system's entries, in push order."""
+    sql = f"SELECT rowid, line FROM entries WHERE {system_entries_where()}"
+    if only_new:
+        sql += " AND template_id IS NULL"
+    rows = store.cursor().execute(sql + " ORDER BY seq", [system]).fetchall()
+    content = _content_parser(store, system)
+    return [int(r[0]) for r in rows], [content(str(r[1])) for r in rows]
+
+
+def _known_templates(store: Store, system: str) -> list[tuple[str, str]]:
+    rows = store.cursor().execute(
+        "SELECT template_id, template FROM templates WHERE system = ? ORDER BY template_id", [system]
+    ).fetchall()
+    return [(str(a), str(b)) for a, b in rows]
+
+
+def _llm_correct(llm: Any, template: str, examples: Sequence[str]) -> str | None:
+    """Ask the LLM for a corrected template; None when it offers nothing usable."""
+    schema = {
+        "type": "object",
+        "properties": {"template": {"type": "string"}},
+        "required": ["template"],
+    }
+    messages = [
+        {
+            "role": "system",
+            "content": "You correct log templates. Replace every variable part (ids, numbers, "
+            "names, paths, addresses) with <*>, keep every constant word. Answer JSON "
+            '{"template": "..."}.',
+        },
+        {
+            "role": "user",
+            "content": f"Template: {template}\nLog lines:\n" + "\n".join(examples),
+        },
+    ]
+    try:
+        reply = llm.chat(messages, stage="templates", json_schema=schema)
+    except LogCopilotError:
+        return None
+    data = getattr(reply, "parsed_json", reply)
+    if isinstance(data, str):
+        try:
+            data = json.loads(data)
+        except ValueError:
+            return None
+    text = data.get("template") if isinstance(data, dict) else None
+    if not isinstance(text, str) or not text.strip() or text.strip() == template:
+        return None
+    candidate = " ".join(text.split())
+    check = TemplateMatcher([("x", candidate)])
+    if all(check.match(e) is not None for e in examples):
+        return candidate
+    return None
+
+
+def _write(store: Store, rowids: list[int], tids: list[str], params: list[list[str] | None]) -> None:
+    cur = store.cursor()
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        cur.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS template_batch (rid BIGINT, template_id VARCHAR, params VARCHAR[])"
+        )
+        cur.execute("DELETE FROM template_batch")
+        cur.execute(
+            "INSERT INTO template_batch SELECT unnest(?::BIGINT[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[][])",
+            [rowids, tids, params],
+        )
+        cur.execute(
+            "UPDATE entries SET template_id = b.template_id, params = b.params "
+            "FROM template_batch b WHERE entries.rowid = b.rid"
+        )
+        cur.execute("DELETE FROM template_batch")
+        cur.execute("COMMIT")
+    except Exception:
+        cur.execute("ROLLBACK")
+        raise
+
+
+def _upsert_templates(store: Store, system: str, rows: list[tuple[str, str, str | None, str]]) -> None:
+    """Insert (template_id, template, example, origin) rows, replacing same ids."""
+    cur = store.cursor()
+    for tid, text, example, origin in rows:
+        cur.execute("DELETE FROM templates WHERE system = ? AND template_id = ?", [system, tid])
+        cur.execute(
+            "INSERT INTO templates (system, template_id, template, slots, example, origin) VALUES (?, ?, ?, ?, ?, ?)",
+            [system, tid, text, text.count("<*>"), example, origin],
+        )
+
+
+def _refresh_counts(store: Store, system: str) -> None:
+    store.cursor().execute(
+        f"""UPDATE templates SET count = coalesce(s.n, 0), first_ts = s.f, last_ts = s.l,
+                updated_at = current_timestamp
+            FROM (SELECT t.template_id AS tid, count(e.template_id) AS n, min(e.ts) AS f, max(e.ts) AS l
+                  FROM templates t LEFT JOIN
+                       (SELECT template_id, ts FROM entries WHERE {system_entries_where()}) e
+                       ON e.template_id = t.template_id
+                  WHERE t.system = ? GROUP BY t.template_id) s
+            WHERE templates.system = ? AND templates.template_id = s.tid""",
+        [system, system, system],
+    )
+
+
+def assign_templates(
+    store: Store,
+    system: str,
+    *,
+    templates_file: str | Path | None = None,
+    progress: Progress | None = None,
+    llm: Any = None,
+    masker: Masker | None = None,
+    config: MinerConfig | None = None,
+) -> TemplateStats:
+    """Give every entry of ``system`` a template id and parameters (see the module docstring)."""
+    t0 = time.perf_counter()
+    if not store.cursor().execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'templates'"
+    ).fetchone()[0]:  # type: ignore[index]
+        raise StoreError("the store has no templates table; run the migrations")
+    matching = templates_file is not None
+    given: list[tuple[str, str]] = load_templates_csv(templates_file) if templates_file is not None else []
+    rowids, messages = entry_messages(store, system, only_new=not matching)
+    total = len(messages)
+    if progress:
+        progress(0, total)
+    known = given if matching else _known_templates(store, system)
+    matcher = TemplateMatcher(known)
+    tids: list[str | None] = [None] * total
+    params: list[list[str] | None] = [None] * total
+    examples: dict[str, list[str]] = {}
+    step = max(1, total // 20)
+    for i, msg in enumerate(messages):
+        hit = matcher.match(msg) if len(matcher) else None
+        if hit is not None:
+            tids[i], params[i] = hit
+            examples.setdefault(hit[0], []).append(msg)
+        if progress and (i + 1) % step == 0:
+            progress(i + 1, total)
+    matched = sum(1 for t in tids if t is not None)
+    rest = [i for i, t in enumerate(tids) if t is None]
+    new_rows: list[tuple[str, str, str | None, str]] = []
+    llm_fixed = 0
+    if rest:
+        result = TemplateMiner(masker, config).mine([messages[i] for i in rest])
+        ids: list[str] = []
+        for text in result.templates:
+            tid = mined_template_id(text)
+            ids.append(tid)
+        members: dict[int, list[int]] = {}
+        for j, cid in enumerate(result.assignment):
+            members.setdefault(cid, []).append(rest[j])
+        for cid, text in enumerate(result.templates):
+            lines = members.get(cid, [])
+            origin = "mined"
+            if llm is not None and lines:
+                fixed = _llm_correct(llm, text, [messages[i] for i in lines[:_LLM_EXAMPLES]])
+                if fixed is not None:
+                    text, origin = fixed, "llm"
+                    ids[cid] = mined_template_id(text)
+                    llm_fixed += 1
+            tid = ids[cid]
+            if tid not in matcher.templates:
+                new_rows.append((tid, text, messages[lines[0]] if lines else None, origin))
+            matcher.add(tid, text)
+            for i in lines:
+                tids[i] = tid
+                m = matcher.templates[tid].regex.match(messages[i].strip())
+                params[i] = list(m.groups()) if m else None
+    if progress:
+        progress(total, total)
+    with_ids = [t if t is not None else "" for t in tids]
+    if matching:
+        store.cursor().execute("DELETE FROM templates WHERE system = ?", [system])
+        _upsert_templates(
+            store, system, [(tid, text, (examples.get(tid) or [None])[0], "given") for tid, text in given]
+        )
+    _upsert_templates(store, system, new_rows)
+    if total:
+        _write(store, rowids, with_ids, params)
+    _refresh_counts(store, system)
+    count_row = store.cursor().execute("SELECT count(*) FROM templates WHERE system = ?", [system]).fetchone()
+    return TemplateStats(
+        system=system,
+        mode="matching" if matching else "mining",
+        entries=total,
+        matched=matched,
+        mined=len(rest),
+        new_templates=len(new_rows),
+        templates=int(count_row[0]) if count_row else 0,
+        without_params=sum(1 for p in params if p is None),
+        llm_corrected=llm_fixed,
+        seconds=round(time.perf_counter() - t0, 3),
+    )

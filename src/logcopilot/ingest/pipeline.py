@@ -1,0 +1,249 @@
+"""The ingest pipeline: raw log files -> streams, entries and rejects in the store.
+
+In: file paths (or '-' for stdin), a system name, an optional format, year and time zone.
+Out: an ``IngestReport`` per file (and rows in the store). Stages, in order:
+
+``read``    reader.read_into: the file's lines into ``_ing_raw`` (DuckDB's CSV scanner for
+            clean files, Python blocks for gzip/stdin/repairs), sha256 for re-ingest identity
+``detect``  detect.detect_format on the first lines when no format is given
+``parse``   extract.run_extract: header fields, timestamp (ns UTC) and labels, set-based in SQL
+``lines``   continuation lines attach to the entry before them (multi-line formats: a stack
+            trace becomes part of its entry, joined by ``\\n``); lines that cannot be stored
+            become rejects with a reason: ``empty line``, ``unreadable timestamp``,
+            ``no header before this line``, ``continuation of a rejected line``,
+            ``does not match format``
+``write``   engine.writer: streams registered, entries and rejects appended in one transaction
+
+Every physical line is accounted for: ``lines_read = lines_stored + lines_rejected``, where an
+attached continuation line counts as stored (it is in its entry's line).
+
+Example::
+
+    >>> from logcopilot.engine.store import Store
+    >>> with Store(":memory:") as store:  # doctest: +SKIP
+    ...     [r] = ingest_files(store, ["OpenSSH_2k.log"], system="openssh", fmt="OpenSSH", year=2015)
+    ...     (r.lines_read, r.entries, r.streams)
+    (2000, 2000, 1)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+
+from logcopilot.engine import writer
+from logcopilot.engine.store import Store
+from logcopilot.errors import IngestError, InputError
+from logcopilot.ingest.detect import detect_format, infer_timestamp
+from logcopilot.ingest.extract import compile_preset, run_extract
+from logcopilot.ingest.presets import Preset, resolve_format
+from logcopilot.ingest.reader import ReadResult, read_into
+from logcopilot.ingest.timestamps import check_tz, default_year, needs_year
+
+__all__ = ["STAGES", "IngestReport", "ingest_files"]
+
+STAGES = ("read", "detect", "parse", "lines", "write")
+
+# (stage, done, total); total 0 = unknown
+ProgressFn = Callable[[str, int, int], None]
+
+
+@dataclass
+class IngestReport:
+    """What one file's ingest did. ``lines_read == lines_stored + lines_rejected``."""
+
+    path: str
+    system: str
+    format: str = ""
+    detected: bool = False
+    detect_score: float = 0.0
+    year: int | None = None  # the year assumed for a layout without one, else None
+    tz: str = "UTC"
+    sha256: str = ""
+    bytes: int = 0
+    source_id: int | None = None
+    skipped: str = ""  # non-empty when the file was not ingested (already in the store)
+    read_path: str = ""  # "bulk" or "chunked"
+    lines_read: int = 0
+    lines_stored: int = 0
+    lines_rejected: int = 0
+    entries: int = 0
+    attached: int = 0  # continuation lines stored inside the entry before them
+    rejects: dict[str, int] = field(default_factory=dict)
+    repaired: dict[str, int] = field(default_factory=dict)
+    streams: int = 0
+    ts_min: int | None = None
+    ts_max: int | None = None
+    seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return self.lines_read / self.seconds if self.seconds > 0 else 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        out = asdict(self)
+        out["lines_per_second"] = round(self.rate)
+        return out
+
+
+def ingest_files(
+    store: Store,
+    paths: Sequence[str],
+    *,
+    system: str,
+    fmt: str | None = None,
+    year: int | None = None,
+    tz: str = "UTC",
+    progress: ProgressFn | None = None,
+) -> list[IngestReport]:
+    """Ingest each file into ``store`` under ``{system="<system>"}``; one report per file."""
+    system = system.strip().lower()
+    if not system:
+        raise InputError("--system must not be empty")
+    if not paths:
+        raise InputError("no input files given")
+    tz = check_tz(tz)
+    preset = resolve_format(fmt) if fmt else None
+    return [_ingest_one(store, p, system, preset, year, tz, progress) for p in paths]
+
+
+def _ingest_one(
+    store: Store, path: str, system: str, preset: Preset | None, year: int | None, tz: str,
+    progress: ProgressFn | None,
+) -> IngestReport:
+    started = time.perf_counter()
+    con = store.con
+    report = IngestReport(path=path, system=system, tz=tz)
+    read: ReadResult = read_into(con, path, (lambda d, t: progress("read", d, t)) if progress else None)
+    report.sha256, report.bytes, report.read_path = read.sha256, read.bytes, read.path_kind
+    report.lines_read, report.repaired = read.lines, dict(read.repaired)
+    dup = con.execute(
+        "SELECT source_id, path FROM sources WHERE sha256 = ? AND system = ?", [read.sha256, system]
+    ).fetchone()
+    if dup is not None:
+        report.skipped = f"already ingested as source {dup[0]} ({dup[1]})"
+        report.source_id = int(dup[0])
+        _cleanup(store)
+        report.seconds = time.perf_counter() - started
+        return report
+    the_year = year if year is not None else default_year()
+    if read.lines:
+        sample = [r[0] for r in con.execute(
+            "SELECT l FROM _ing_raw WHERE l <> '' ORDER BY rowid LIMIT 400").fetchall()]
+        if preset is None:
+            if progress:
+                progress("detect", 0, 0)
+            found = detect_format(sample, year=the_year)
+            preset, report.detected, report.detect_score = found.preset, True, found.score
+        if preset.name == "custom":
+            preset = infer_timestamp(preset, sample, year=the_year)
+    elif preset is None:
+        preset = resolve_format("iso-level")  # nothing to detect from; nothing will be stored
+    report.format = preset.record
+    report.year = the_year if needs_year(preset.timestamp) else None
+    if progress:
+        progress("parse", 0, 0)
+    label_names = run_extract(con, compile_preset(preset, year=the_year, tz=tz))
+    candidates, rejects, attached_sql = _line_queries(store, preset, len(label_names))
+    if progress:
+        progress("write", 0, 0)
+    notes = _notes_table(store, read)
+    report.streams = writer.register_streams(store, system, label_names, candidates)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        seq0 = store.next_seq() - 1
+        report.source_id = writer.new_source(store, system, read.source, read.sha256, read.bytes, report.format)
+        report.entries = writer.append_entries(store, report.source_id, seq0, len(label_names), candidates, notes)
+        report.rejects = writer.append_rejects(store, report.source_id, rejects)
+        report.lines_rejected = sum(report.rejects.values())
+        if attached_sql:
+            row = con.execute(attached_sql).fetchone()
+            report.attached = int(row[0]) if row else 0
+        report.lines_stored = report.entries + report.attached
+        span = con.execute(
+            "SELECT min(ts), max(ts) FROM entries WHERE source_id = ?", [report.source_id]
+        ).fetchone()
+        if span:
+            report.ts_min, report.ts_max = span[0], span[1]
+        _check_accounting(con, report)
+        report.seconds = time.perf_counter() - started
+        writer.finish_source(
+            store, report.source_id, report.lines_read, report.lines_stored, report.lines_rejected, report.to_dict()
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        _cleanup(store)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _line_queries(store: Store, preset: Preset, n_labels: int) -> tuple[str, str, str | None]:
+    """SQL for candidate entries and for rejected lines, from ``_ing`` and ``_ing_raw``."""
+    labs = "".join(f", lab_{i}" for i in range(n_labels))
+    name = preset.name if preset.name != "custom" else "custom"
+    empty = "SELECT rowid + 1 AS line_no, 'empty line' AS reason, coalesce(l, '') AS raw FROM _ing_raw WHERE l IS NULL OR l = ''"
+    bad_ts = "SELECT line_no, 'unreadable timestamp' AS reason, l AS raw FROM _ing WHERE matched AND ts IS NULL"
+    row = store.con.execute("SELECT count(*) FROM _ing WHERE NOT matched").fetchone()
+    unmatched = int(row[0]) if row else 0
+    if unmatched == 0:
+        candidates = f"SELECT line_no, l AS line, ts{labs} FROM _ing WHERE matched AND ts IS NOT NULL"
+        return candidates, f"{empty} UNION ALL {bad_ts}", None
+    if not preset.multiline:
+        reason = "not a JSON object" if preset.kind == "json" else f"does not match format {name}"
+        candidates = f"SELECT line_no, l AS line, ts{labs} FROM _ing WHERE matched AND ts IS NOT NULL"
+        nomatch = f"SELECT line_no, '{reason}' AS reason, l AS raw FROM _ing WHERE NOT matched"
+        return candidates, f"{empty} UNION ALL {bad_ts} UNION ALL {nomatch}", None
+    # Multi-line: each unmatched line belongs to the nearest header line above it.
+    store.con.execute(
+        "CREATE OR REPLACE TEMP TABLE _ing_head AS SELECT line_no, l, matched, ts, "
+        "max(CASE WHEN matched THEN line_no END) OVER (ORDER BY line_no ROWS UNBOUNDED PRECEDING) AS head "
+        "FROM _ing"
+    )
+    candidates = (
+        f"SELECT i.line_no, g.line, i.ts{''.join(f', i.lab_{k}' for k in range(n_labels))} FROM _ing i JOIN "
+        "(SELECT head, string_agg(l, chr(10) ORDER BY line_no) AS line FROM _ing_head "
+        "WHERE head IS NOT NULL GROUP BY head) g ON g.head = i.line_no WHERE i.ts IS NOT NULL"
+    )
+    orphan = (
+        f"SELECT line_no, 'no header before this line (format {name})' AS reason, l AS raw "
+        "FROM _ing_head WHERE head IS NULL"
+    )
+    of_rejected = (
+        "SELECT h.line_no, 'continuation of a rejected line' AS reason, h.l AS raw FROM _ing_head h "
+        "JOIN _ing i ON i.line_no = h.head WHERE NOT h.matched AND i.ts IS NULL"
+    )
+    attached = (
+        "SELECT count(*) FROM _ing_head h JOIN _ing i ON i.line_no = h.head "
+        "WHERE NOT h.matched AND i.ts IS NOT NULL"
+    )
+    return candidates, f"{empty} UNION ALL {bad_ts} UNION ALL {orphan} UNION ALL {of_rejected}", attached
+
+
+def _notes_table(store: Store, read: ReadResult) -> str | None:
+    if not read.notes:
+        return None
+    import json
+
+    store.con.execute("CREATE OR REPLACE TEMP TABLE _ing_notes (line_no BIGINT, metadata JSON)")
+    store.con.executemany(
+        "INSERT INTO _ing_notes VALUES (?, ?)", [[k, json.dumps(v)] for k, v in sorted(read.notes.items())]
+    )
+    return "_ing_notes"
+
+
+def _check_accounting(con: object, report: IngestReport) -> None:
+    """Every physical line is stored or rejected, never both, never neither."""
+    if report.lines_stored + report.lines_rejected != report.lines_read:
+        raise IngestError(
+            f"internal accounting error for {report.path}: read {report.lines_read}, "
+            f"entries {report.entries}, rejected {report.lines_rejected}"
+        )
+
+
+def _cleanup(store: Store) -> None:
+    for table in ("_ing_raw", "_ing", "_ing_head", "_ing_streams", "_ing_notes"):
+        store.con.execute(f"DROP TABLE IF EXISTS {table}")

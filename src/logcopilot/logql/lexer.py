@@ -1,0 +1,377 @@
+"""LogQL lexer: query text in, a list of ``Token`` out.
+
+It reproduces what Loki's lexer (Go ``text/scanner`` plus LogQL rules) emits, because
+Loki's error messages name those tokens and their positions:
+
+* ``kind`` is the name a syntax error prints: ``IDENTIFIER``, ``STRING``, ``NUMBER``,
+  ``DURATION``, ``BYTES``, ``RANGE``, ``FUNCTION_FLAG``, ``$end``, upper-case function
+  names (``SUM``, ``RATE``, ``BYTES_CONV``...) and the literal text of every other
+  keyword or operator (``{``, ``|=``, ``by``, ``unwrap``...).
+* ``line``/``col`` are 1-based characters. Tokens Loki finishes with ``Scanner.Next``
+  (ranges ``[5m]``, durations, byte sizes, flags and two-character operators) report
+  ``line`` 0, as Loki's messages do (``parse error at line 0, col 32: ...``).
+* Function names are keywords only when a ``(`` (or ``by``/``without`` and a ``(``)
+  follows; otherwise ``rate`` is a plain identifier. Keywords match case-insensitively.
+* A lexical error (bad string, bad range) becomes a final ``ERROR`` token; the parser
+  raises it only when it reaches that token, as Loki's pull lexer does.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .durations import parse_bytes, parse_duration, parse_range_duration
+
+__all__ = ["FUNCTION_TOKENS", "KEYWORDS", "Token", "go_quote", "tokenize"]
+
+# keyword text -> token kind (the kind is what error messages print)
+KEYWORDS: dict[str, str] = {
+    kw: kw
+    for kw in (
+        "by", "without", "bool", "offset", "on", "ignoring", "group_left", "group_right",
+        "or", "and", "unless", "json", "logfmt", "regexp", "unpack", "pattern",
+        "line_format", "label_format", "decolorize", "drop", "keep", "unwrap",
+        "variants", "of",
+    )
+}
+
+FUNCTION_TOKENS: dict[str, str] = {
+    "count_over_time": "COUNT_OVER_TIME",
+    "rate": "RATE",
+    "rate_counter": "RATE_COUNTER",
+    "bytes_over_time": "BYTES_OVER_TIME",
+    "bytes_rate": "BYTES_RATE",
+    "avg_over_time": "AVG_OVER_TIME",
+    "sum_over_time": "SUM_OVER_TIME",
+    "min_over_time": "MIN_OVER_TIME",
+    "max_over_time": "MAX_OVER_TIME",
+    "stdvar_over_time": "STDVAR_OVER_TIME",
+    "stddev_over_time": "STDDEV_OVER_TIME",
+    "quantile_over_time": "QUANTILE_OVER_TIME",
+    "first_over_time": "FIRST_OVER_TIME",
+    "last_over_time": "LAST_OVER_TIME",
+    "absent_over_time": "ABSENT_OVER_TIME",
+    "sum": "SUM",
+    "avg": "AVG",
+    "count": "COUNT",
+    "max": "MAX",
+    "min": "MIN",
+    "stddev": "STDDEV",
+    "stdvar": "STDVAR",
+    "bottomk": "BOTTOMK",
+    "topk": "TOPK",
+    "approx_topk": "APPROX_TOPK",
+    "sort": "SORT",
+    "sort_desc": "SORT_DESC",
+    "vector": "VECTOR",
+    "bytes": "BYTES_CONV",
+    "duration": "DURATION_CONV",
+    "duration_seconds": "DURATION_SECONDS_CONV",
+    # Loki lists these two in both of its keyword maps; their printed names are lower-case.
+    "label_replace": "label_replace",
+    "ip": "ip",
+}
+
+_TWO_CHAR = frozenset({"|=", "|~", "|>", "!=", "!~", "!>", "=~", "==", ">=", "<="})
+_ONE_CHAR = frozenset("{}(),.=|+-*/%^<>")
+
+_WS = " \t\r\n"
+_IDENT = re.compile(r"[^\W\d]\w*")
+_DEC_NUMBER = re.compile(
+    r"(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)(?:[eE][+-]?[0-9_]*)?"
+)
+_HEX_NUMBER = re.compile(r"0[xX][0-9a-fA-F_]*(?:\.[0-9a-fA-F_]*)?(?:[pP][+-]?[0-9_]*)?")
+_ESCAPE = re.compile(
+    r"""\\(?:[abfnrtv\\'"]|[0-7]{3}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})"""
+)
+_SIMPLE_ESCAPES = {
+    "a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v",
+    "\\": "\\", "'": "'", '"': '"',
+}
+_DURATION_RUNES = frozenset("nsumhµdwy")
+_BYTES_RUNES = frozenset("BikKMGTP.")
+
+
+class Token:
+    """One token: ``kind`` as error messages name it, ``value`` its decoded value."""
+
+    __slots__ = ("col", "kind", "line", "pos", "text", "value")
+
+    def __init__(self, kind: str, text: str, value: object, line: int, col: int, pos: int) -> None:
+        self.kind = kind
+        self.text = text
+        self.value = value
+        self.line = line
+        self.col = col
+        self.pos = pos
+
+    def __repr__(self) -> str:
+        return f"Token({self.kind}, {self.text!r}, {self.line}:{self.col})"
+
+
+class _Scanner:
+    def __init__(self, src: str) -> None:
+        self.src = src
+        self.n = len(src)
+        self.line_starts = [0]
+        for i, ch in enumerate(src):
+            if ch == "\n":
+                self.line_starts.append(i + 1)
+
+    def line_col(self, pos: int) -> tuple[int, int]:
+        starts = self.line_starts
+        lo, hi = 0, len(starts) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if starts[mid] <= pos:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo + 1, pos - starts[lo] + 1
+
+
+def _unquote_go(body: str) -> str:
+    """Decode the escapes of a Go double-quoted string body (already validated).
+
+    ``\\xHH`` and octal escapes are bytes in Go; runs of them are decoded as UTF-8.
+    """
+    if "\\" not in body:
+        return body
+    out = bytearray()
+    pos = 0
+    for m in _ESCAPE.finditer(body):
+        out += body[pos : m.start()].encode("utf-8")
+        esc = m.group(0)[1:]
+        kind = esc[0]
+        if kind in _SIMPLE_ESCAPES:
+            out += _SIMPLE_ESCAPES[kind].encode("utf-8")
+        elif kind == "x":
+            out.append(int(esc[1:], 16))
+        elif kind in "uU":
+            code = int(esc[1:], 16)
+            out += chr(code if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else 0xFFFD).encode(
+                "utf-8"
+            )
+        else:
+            out.append(int(esc, 8) & 0xFF)
+        pos = m.end()
+    out += body[pos:].encode("utf-8")
+    return out.decode("utf-8", errors="replace")
+
+
+def _is_function(src: str, i: int) -> bool:
+    """Loki's ``isFunction``: after optional spaces, ``(`` or ``by``/``without`` then ``(``."""
+    n = len(src)
+    while i < n and src[i] in _WS:
+        i += 1
+    if i < n and src[i] == "(":
+        return True
+    for word in ("by", "without"):
+        if src[i : i + len(word)].lower() == word:
+            j = i + len(word)
+            while j < n and src[j] in _WS:
+                j += 1
+            return j < n and src[j] == "("
+    return False
+
+
+def _try_duration(src: str, start: int, i: int) -> tuple[int, int] | None:
+    """Loki's ``tryScanDuration``: extend a number with duration runes; (ns, end) if valid."""
+    j = i
+    n = len(src)
+    while j < n and (src[j].isdigit() or src[j] in _DURATION_RUNES or src[j] == "."):
+        j += 1
+    if j == i:
+        return None
+    try:
+        return parse_duration(src[start:j]), j
+    except ValueError:
+        return None
+
+
+def _try_bytes(src: str, start: int, i: int) -> tuple[int, int] | None:
+    j = i
+    n = len(src)
+    while j < n and (src[j].isdigit() or src[j] in _BYTES_RUNES):
+        j += 1
+    if j == i:
+        return None
+    try:
+        return parse_bytes(src[start:j]), j
+    except ValueError:
+        return None
+
+
+def tokenize(src: str) -> list[Token]:
+    """All tokens of ``src``, ending with ``$end`` (or an ``ERROR`` token)."""
+    sc = _Scanner(src)
+    toks: list[Token] = []
+    add = toks.append
+    n = sc.n
+    i = 0
+
+    def error(msg: str, pos: int, line0: bool = False) -> list[Token]:
+        line, col = sc.line_col(pos)
+        add(Token("ERROR", "", msg, 0 if line0 else line, col, pos))
+        return toks
+
+    while True:
+        while i < n and src[i] in _WS:
+            i += 1
+        if i >= n:
+            # Go's scanner has no position before it reads a character: an empty query
+            # ends at line 0, col 0, which Loki prints without a position.
+            line, col = sc.line_col(n) if n else (0, 0)
+            add(Token("$end", "", None, line, col, n))
+            return toks
+        ch = src[i]
+        start = i
+        if ch == "#":
+            while i < n and src[i] != "\n":
+                i += 1
+            continue
+        if ch == "/" and i + 1 < n and src[i + 1] in "/*":
+            # text/scanner in Go mode skips Go comments too.
+            if src[i + 1] == "/":
+                while i < n and src[i] != "\n":
+                    i += 1
+                continue
+            end = src.find("*/", i + 2)
+            if end < 0:
+                return error("comment not terminated", start)
+            i = end + 2
+            continue
+        line, col = sc.line_col(start)
+        if ch == '"':
+            j = i + 1
+            while j < n and src[j] != '"' and src[j] != "\n":
+                if src[j] == "\\":
+                    m = _ESCAPE.match(src, j)
+                    if m is None:
+                        return error("invalid char escape", start)
+                    j = m.end()
+                else:
+                    j += 1
+            if j >= n or src[j] != '"':
+                return error("literal not terminated", start)
+            body = src[i + 1 : j]
+            add(Token("STRING", src[i : j + 1], _unquote_go(body), line, col, start))
+            i = j + 1
+            continue
+        if ch == "`":
+            j = src.find("`", i + 1)
+            if j < 0:
+                return error("literal not terminated", start)
+            body = src[i + 1 : j].replace("\r", "")
+            add(Token("STRING", src[i : j + 1], body, line, col, start))
+            i = j + 1
+            continue
+        if ch == "'":
+            j = i + 1
+            count = 0
+            while j < n and src[j] != "'" and src[j] != "\n":
+                j += 2 if src[j] == "\\" else 1
+                count += 1
+            if j >= n or src[j] != "'":
+                return error("literal not terminated", start)
+            return error("invalid char literal", start)
+        if ch.isdigit() or (ch == "." and i + 1 < n and src[i + 1].isdigit()):
+            m = (_HEX_NUMBER if src.startswith(("0x", "0X"), i) else _DEC_NUMBER).match(src, i)
+            assert m is not None
+            j = m.end()
+            if src[j - 1] in "eEpP+-" and m.group(0)[-1] in "eEpP+-":
+                return error("exponent has no digits", start)
+            dur = _try_duration(src, start, j)
+            if dur is not None:
+                add(Token("DURATION", src[start : dur[1]], dur[0], 0, col, start))
+                i = dur[1]
+                continue
+            size = _try_bytes(src, start, j)
+            if size is not None:
+                add(Token("BYTES", src[start : size[1]], size[0], 0, col, start))
+                i = size[1]
+                continue
+            add(Token("NUMBER", src[start:j], src[start:j], line, col, start))
+            i = j
+            continue
+        if ch == "[":
+            end = src.find("]", i + 1)
+            if end < 0:
+                return error("missing closing ']' in duration", start, line0=True)
+            text = src[i + 1 : end]
+            try:
+                ns = parse_range_duration(text)
+            except ValueError as exc:
+                return error(str(exc), start, line0=True)
+            add(Token("RANGE", src[start : end + 1], ns, 0, col, start))
+            i = end + 1
+            continue
+        if ch == "-":
+            if src.startswith("--", i):
+                j = i + 1
+                while j < n and (src[j].isalpha() or src[j] == "-"):
+                    j += 1
+                flag = src[i:j]
+                if flag in ("--strict", "--keep-empty"):
+                    add(Token("FUNCTION_FLAG", flag, flag, 0, col, start))
+                    i = j
+                    continue
+            dur = _try_duration(src, start, i + 1)
+            if dur is not None:
+                add(Token("DURATION", src[start : dur[1]], dur[0], 0, col, start))
+                i = dur[1]
+                continue
+        if ch.isalpha() or ch == "_":
+            m = _IDENT.match(src, i)
+            assert m is not None
+            word = m.group(0)
+            j = m.end()
+            low = word.lower()
+            fn = FUNCTION_TOKENS.get(low)
+            if fn is not None and _is_function(src, j):
+                add(Token(fn, word, low, line, col, start))
+            elif low in KEYWORDS:
+                add(Token(KEYWORDS[low], word, low, line, col, start))
+            else:
+                add(Token("IDENTIFIER", word, word, line, col, start))
+            i = j
+            continue
+        two = src[i : i + 2]
+        if two in _TWO_CHAR:
+            add(Token(two, two, two, 0, col, start))
+            i += 2
+            continue
+        if ch in _ONE_CHAR or ch in "[]":
+            add(Token(ch, ch, ch, line, col, start))
+            i += 1
+            continue
+        # Loki hands any other character to the parser as an identifier.
+        add(Token("IDENTIFIER", ch, ch, line, col, start))
+        i += 1
+
+
+_CONTROL_ESCAPES = {
+    "\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
+    "\v": "\\v", '"': '\\"', "\\": "\\\\",
+}
+
+
+def go_quote(s: str) -> str:
+    """Go's ``strconv.Quote``: the double-quoted literal this lexer reads back as ``s``."""
+    out = ['"']
+    for ch in s:
+        esc = _CONTROL_ESCAPES.get(ch)
+        if esc is not None:
+            out.append(esc)
+            continue
+        o = ord(ch)
+        if o < 0x20 or o == 0x7F:
+            out.append(f"\\x{o:02x}")
+        elif o < 0x80 or ch.isprintable():
+            out.append(ch)
+        elif o <= 0xFFFF:
+            out.append(f"\\u{o:04x}")
+        else:
+            out.append(f"\\U{o:08x}")
+    out.append('"')
+    return "".join(out)

@@ -1,0 +1,212 @@
+"""The Loki-compatible HTTP API over the embedded store (Starlette).
+
+In: HTTP requests as Loki's API defines them (GET query strings or POST forms). Out: Loki's
+JSON bodies, status codes and plain-text error bodies. Endpoints: ``/loki/api/v1/query``,
+``/query_range``, ``/labels``, ``/label/{name}/values``, ``/series``, ``/index/stats``,
+``/index/volume``, ``POST /push`` and ``/ready``.
+
+DuckDB connections are not thread-safe, so every request takes its own ``store.cursor()``;
+queries run in Starlette's thread pool.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from logcopilot.engine.executor import execute_instant, execute_range
+from logcopilot.engine.push import push_json
+from logcopilot.engine.results import loki_envelope
+from logcopilot.engine.store import DEFAULT_TENANT, Store
+from logcopilot.errors import InputError, LogCopilotError
+from logcopilot.server import meta
+from logcopilot.server.params import parse_instant_params, parse_range_params, parse_time_ns
+
+__all__ = ["create_app"]
+
+
+class Params:
+    """Request parameters from the query string and a url-encoded POST body (repeatable)."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self.pairs = pairs
+        self.first: dict[str, str] = {}
+        for k, v in pairs:
+            self.first.setdefault(k, v)
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        return self.first.get(key, default)
+
+    def __getitem__(self, key: str) -> str:
+        return self.first[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.first
+
+    def getlist(self, key: str) -> list[str]:
+        return [v for k, v in self.pairs if k == key]
+
+
+async def _params(request: Request) -> Params:
+    pairs = list(request.query_params.multi_items())
+    if request.method == "POST":
+        ctype = request.headers.get("content-type", "")
+        if ctype.startswith("application/x-www-form-urlencoded"):
+            body = (await request.body()).decode("utf-8", "replace")
+            pairs += urllib.parse.parse_qsl(body, keep_blank_values=True)
+    return Params(pairs)
+
+
+def _json(doc: Any, status: int = 200) -> Response:
+    body = json.dumps(doc, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return Response(body.encode("utf-8", "replace"), status_code=status, media_type="application/json")
+
+
+def _error(exc: Exception) -> Response:
+    if isinstance(exc, LogCopilotError):
+        return PlainTextResponse(str(exc), status_code=exc.status)
+    return PlainTextResponse(f"internal error: {exc}", status_code=500)
+
+
+def _tenant(request: Request) -> str:
+    return request.headers.get("x-scope-orgid") or DEFAULT_TENANT
+
+
+def create_app(store: Store) -> Starlette:
+    """The ASGI app serving ``store``."""
+    from logcopilot.logql import parse
+
+    def run_range(p: Params, tenant: str) -> dict[str, Any]:
+        rp = parse_range_params(p)
+        expr = parse(rp.query)
+        cur = store.cursor()
+        try:
+            res = execute_range(
+                cur,
+                expr,
+                rp.start_ns,
+                rp.end_ns,
+                step_ns=rp.step_ns,
+                limit=rp.limit,
+                direction=rp.direction,
+                interval_ns=rp.interval_ns,
+                tenant=tenant,
+            )
+        finally:
+            cur.close()
+        return loki_envelope(res)
+
+    def run_instant(p: Params, tenant: str) -> dict[str, Any]:
+        ip = parse_instant_params(p)
+        expr = parse(ip.query)
+        cur = store.cursor()
+        try:
+            res = execute_instant(cur, expr, ip.time_ns, tenant=tenant)
+        finally:
+            cur.close()
+        return loki_envelope(res)
+
+    async def query_range(request: Request) -> Response:
+        try:
+            p = await _params(request)
+            return _json(await run_in_threadpool(run_range, p, _tenant(request)))
+        except Exception as exc:  # every error becomes Loki's plain-text body
+            return _error(exc)
+
+    async def query(request: Request) -> Response:
+        try:
+            p = await _params(request)
+            return _json(await run_in_threadpool(run_instant, p, _tenant(request)))
+        except Exception as exc:
+            return _error(exc)
+
+    async def labels(request: Request) -> Response:
+        try:
+            p = await _params(request)
+            names = await run_in_threadpool(meta.label_names, store, p.get("query"), _tenant(request))
+            return _json({"status": "success", "data": names} if names else {"status": "success"})
+        except Exception as exc:
+            return _error(exc)
+
+    async def label_values(request: Request) -> Response:
+        try:
+            p = await _params(request)
+            name = request.path_params["name"]
+            values = await run_in_threadpool(meta.label_values, store, name, p.get("query"), _tenant(request))
+            return _json({"status": "success", "data": values} if values else {"status": "success"})
+        except Exception as exc:
+            return _error(exc)
+
+    def _bounds(p: Params) -> tuple[int, int]:
+        import time
+
+        end = parse_time_ns(p["end"], "end") if p.get("end") else time.time_ns()
+        if p.get("start"):
+            start = parse_time_ns(p["start"], "start")
+        else:
+            start = end - 6 * 3600 * 10**9
+        return start, end
+
+    async def series(request: Request) -> Response:
+        try:
+            p = await _params(request)
+            start, end = _bounds(p)
+            data = await run_in_threadpool(meta.series, store, p.getlist("match[]"), start, end, _tenant(request))
+            return _json({"status": "success", "data": data})
+        except Exception as exc:
+            return _error(exc)
+
+    async def index_stats(request: Request) -> Response:
+        try:
+            p = await _params(request)
+            start, end = _bounds(p)
+            doc = await run_in_threadpool(meta.index_stats, store, p.get("query") or "", start, end, _tenant(request))
+            return _json(doc)
+        except Exception as exc:
+            return _error(exc)
+
+    async def index_volume(request: Request) -> Response:
+        try:
+            p = await _params(request)
+            start, end = _bounds(p)
+            doc = await run_in_threadpool(
+                meta.volume, store, p.get("query") or "", start, end, int(p.get("limit") or 100), _tenant(request)
+            )
+            return _json(doc)
+        except Exception as exc:
+            return _error(exc)
+
+    async def push(request: Request) -> Response:
+        try:
+            ctype = request.headers.get("content-type", "")
+            if ctype and not ctype.startswith("application/json"):
+                raise InputError(f"unsupported Content-Type {ctype!r}: send Loki's JSON push format")
+            body = await request.body()
+            await run_in_threadpool(push_json, store, body, _tenant(request))
+            return Response(status_code=204)
+        except Exception as exc:
+            return _error(exc)
+
+    async def ready(request: Request) -> Response:
+        return PlainTextResponse("ready")
+
+    routes = [
+        Route("/loki/api/v1/query", query, methods=["GET", "POST"]),
+        Route("/loki/api/v1/query_range", query_range, methods=["GET", "POST"]),
+        Route("/loki/api/v1/labels", labels, methods=["GET", "POST"]),
+        Route("/loki/api/v1/label", labels, methods=["GET", "POST"]),
+        Route("/loki/api/v1/label/{name}/values", label_values, methods=["GET", "POST"]),
+        Route("/loki/api/v1/series", series, methods=["GET", "POST"]),
+        Route("/loki/api/v1/index/stats", index_stats, methods=["GET", "POST"]),
+        Route("/loki/api/v1/index/volume", index_volume, methods=["GET", "POST"]),
+        Route("/loki/api/v1/push", push, methods=["POST"]),
+        Route("/ready", ready, methods=["GET"]),
+    ]
+    return Starlette(routes=routes)
