@@ -84,7 +84,8 @@ class ParseError(LogQLError):
 
     ``str()`` follows Loki: ``parse error at line 1, col 26: syntax error: unexpected ...``.
     ``line`` and ``col`` are 1-based (Loki reports ``line 0`` for duration errors, which
-    callers reproduce by passing ``line=0``). ``excerpt`` shows the query line with a caret.
+    callers reproduce by passing ``line=0``); with no position at all (line 0, col 0) Loki
+    prints ``parse error : <reason>``. ``excerpt`` shows the query line with a caret.
     """
 
     def __init__(self, reason: str, line: int, col: int, query: str = "") -> None:
@@ -92,7 +93,8 @@ class ParseError(LogQLError):
         self.line = line
         self.col = col
         self.query = query
-        super().__init__(f"parse error at line {line}, col {col}: {reason}")
+        where = f" at line {line}, col {col}" if (line, col) != (0, 0) else " "
+        super().__init__(f"parse error{where}: {reason}")
 
     @property
     def excerpt(self) -> str:

@@ -30,3 +30,8 @@ def test_public_all_is_sorted_and_importable() -> None:
         assert list(mod.__all__) == sorted(mod.__all__)
         for name in mod.__all__:
             assert hasattr(mod, name)
+
+
+def test_parse_error_without_position_prints_like_loki() -> None:
+    assert str(errors.ParseError("syntax error: unexpected $end", 0, 0)) == "parse error : syntax error: unexpected $end"
+    assert str(errors.ParseError('unknown unit "m0"', 0, 32)).startswith("parse error at line 0, col 32:")

@@ -37,8 +37,8 @@ def render(template: str, params: list[str]) -> str:
     return out
 
 
-def build_store(system: str = "sshd") -> Store:
-    store = Store(":memory:")
+def build_store(system: str = "sshd", path: str = ":memory:") -> Store:
+    store = Store(path)
     con = store.cursor()
     counts = {tid: sum(1 for e in EVENTS if e[2] == tid) for tid, _ in TEMPLATES}
     for tid, text in TEMPLATES:

@@ -72,3 +72,17 @@ def test_embeddings_stored_incremental_and_hybrid(store) -> None:  # type: ignor
     assert run_embeddings(store, "sshd", emb) == 0  # nothing changed: nothing embedded again
     r = retrieve(store, "sshd", "connection closed preauth", k=2, embedder=emb)
     assert r.templates[0].ref == "T5" and r.templates[0].cosine is not None
+
+
+@pytest.mark.model
+def test_local_minilm_embeddings(store) -> None:  # type: ignore[no-untyped-def]
+    from logcopilot.llm.embeddings import local_embedding_available
+
+    if not local_embedding_available():
+        pytest.skip("the local embedding model is not installed")
+    from logcopilot.llm import LocalEmbedder
+
+    emb = LocalEmbedder()
+    assert run_embeddings(store, "sshd", emb) == 16
+    r = retrieve(store, "sshd", "sessions closed before authentication finished", k=3, embedder=emb)
+    assert r.templates[0].ref == "T5" and r.templates[0].cosine is not None and r.templates[0].cosine > 0.3

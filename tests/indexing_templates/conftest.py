@@ -49,3 +49,8 @@ def make_store(lines: Sequence[str], *, system: str = "openssh", fmt: str | None
 @pytest.fixture
 def ssh_store() -> Callable[..., Store]:
     return make_store
+
+
+@pytest.fixture
+def ssh_lines() -> list[str]:
+    return list(SSH_LINES)

@@ -26,6 +26,8 @@ from logcopilot.indexing.masking import DEFAULT_MASK_RULES, MaskRule, Masker, lo
         ("isScreenOn true", "isScreenOn <*>"),
         ("ssh2 on eth0 stays", "ssh2 on eth0 stays"),
         ("[ib_sm_sweep.c:1234]: No topology change", "[ib_sm_sweep.c:<*>]: No topology change"),
+        ("manager=com.example.g.c@8a2a501 state=ready", "manager=<*> state=ready"),
+        ("Failed none for invalid user x", "Failed none for invalid user x"),
     ],
 )
 def test_default_rules(message: str, masked: str) -> None:

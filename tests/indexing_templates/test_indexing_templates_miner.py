@@ -77,3 +77,18 @@ def test_generalise_keeps_shared_punctuation() -> None:
     assert generalise_tokens(["alice,", "bob,"]) == "<*>,"
     assert generalise_tokens(["same", "same"]) == "same"
     assert generalise_tokens(["\\042alt0\\042", "\\042SCSI\\042"]) == "<*>"
+
+
+def test_optional_stretch_merges_and_template_matches_every_line() -> None:
+    from logcopilot.indexing.matching import TemplateMatcher
+
+    lines = [
+        "a.example.com:443 close, 474 bytes sent, 4042 bytes (3.94 KB) received, lifetime 00:11",
+        "b.example.com:80 close, 14267 bytes (13.9 KB) sent, 36698 bytes (35.8 KB) received, lifetime 48:06",
+        "c.example.com:443 close, 357 bytes sent, 484 bytes received, lifetime 01:30",
+        "d.example.com:443 close, 16473 bytes (16.0 KB) sent, 402 bytes received, lifetime 01:07",
+    ]
+    res = TemplateMiner().mine(lines)
+    assert len(res.templates) == 1
+    matcher = TemplateMatcher([("E1", res.templates[0])])
+    assert all(matcher.match(line) is not None for line in lines)

@@ -127,6 +127,7 @@ def _template_filter(ctx: SystemContext, tids: list[str], notes: list[str]) -> l
     if len(temps) == 1 and temps[0].recipe is not None and temps[0].recipe.verified:
         return parse_filters(temps[0].recipe.line_filter)
     want = {t.template_id: t.count for t in temps}
+    best: tuple[int, list[tuple[str, str]]] | None = None
     for cand in _common_literals(temps):
         pairs = [("|=", cand)]
         got = coverage(ctx, pairs)
@@ -136,12 +137,18 @@ def _template_filter(ctx: SystemContext, tids: list[str], notes: list[str]) -> l
         for tid in extras:
             other = ctx.template(tid)
             excl = _distinctive(other, temps) if other is not None else None
-            if excl is None:
-                break
-            pairs.append(("!=", excl))
+            if excl is not None:
+                pairs.append(("!=", excl))
         got = coverage(ctx, pairs)
         if set(got) == set(want) and all(got[t] == n for t, n in want.items()):
             return pairs
+        if all(got.get(t, 0) >= n for t, n in want.items()):
+            extra_lines = sum(n for t, n in got.items() if t not in want)
+            if best is None or extra_lines < best[0]:
+                best = (extra_lines, pairs)
+    if best is not None:
+        notes.append(f"no exact filter for {sorted(want)}: {best[0]} extra line(s) from other templates")
+        return best[1]
     # no shared literal: one filter per template, OR-ed as a regex over their best literals
     lits = [max(literal_chunks(t.template), key=len, default="").strip() for t in temps]
     if all(lits):
@@ -198,13 +205,17 @@ def selection_filters(ctx: SystemContext, sel: Selection, notes: list[str]) -> t
 
 
 # ----------------------------------------------------------------------------- extraction
-def slot_regex(template: str, position: int, name: str, value_type: str = "") -> str | None:
+def slot_regex(template: str, position: int, name: str, value_type: str = "", with_post: bool = True) -> str | None:
     """A regex with one named group for slot ``position`` of ``template``, anchored on the
     literal text around the slot; None when the slot has no literal neighbour."""
     parts = re.split(r"<\*>", template)
     if position + 1 >= len(parts):
         return None
     before, after = parts[position], parts[position + 1]
+    if value_type == "ip:port" and after == ":" and position + 2 < len(parts):
+        after = parts[position + 2]  # the port is the next slot: take both
+    if not with_post:
+        after = ""
     # keep the last words before the slot (at most 3 tokens, at most ~30 chars)
     pre = before[-30:]
     pre_toks = re.split(r"(\s+)", pre)
@@ -228,7 +239,10 @@ def slot_regex(template: str, position: int, name: str, value_type: str = "") ->
         if vre in (r"\S+",):
             body += re.escape(post) if post[0].isspace() else ""
         else:
-            body += r"[^\s\d]*" + re.escape(post.lstrip()) if lead and post.strip() else re.escape(post)
+            if lead:
+                body += r"\S*" + re.escape(post) if post[0].isspace() else r"[^\s\d]*" + re.escape(post)
+            else:
+                body += re.escape(post)
     elif vre == r".*?":
         body = body[: -len(f"(?P<{name}>.*?)")] + f"(?P<{name}>.*)$"
     elif vre == r"\S+":
@@ -241,32 +255,58 @@ def extraction_for(ctx: SystemContext, tids: list[str], name: str, value_type: s
     """``| regexp`` text extracting parameter ``name`` from every chosen template's lines."""
     temps = [t for t in (ctx.template(x) for x in tids) if t is not None]
     if not temps:
+        if value_type in _VALUE_RE:
+            notes.append(f"no template: first {value_type} in each line")
+            return f"| regexp `(?P<{_label_name(name)}>{_VALUE_RE[value_type]})`"
         return None
-    regexes: list[str] = []
-    for t in temps:
-        p = next((p for p in t.params if p.name == name), None)
-        if p is None:
+    label = _label_name(name)
+    for with_post in (True, False):
+        regexes: list[str] = []
+        ref = next(((t, p) for t in temps for p in t.params if p.name == name), None)
+        for t in temps:
+            p = next((p for p in t.params if p.name == name), None)
+            if p is None and ref is not None and len(t.params) == len(ref[0].params):
+                p = t.params[ref[1].position]  # a sibling template names the same slot differently
+            if p is None:
+                continue
+            rx = slot_regex(t.template, p.position, label, value_type, with_post)
+            if rx is None and t.recipe is not None and t.recipe.extraction and len(temps) == 1:
+                return t.recipe.extraction
+            if rx is not None:
+                regexes.append(rx)
+        for rx in dict.fromkeys(regexes):
+            # one regex must pull a value out of every chosen template's example lines
+            if all(any(re.search(rx, ex) for ex in t.examples[:3]) or not t.examples for t in temps):
+                if len(temps) > 1:
+                    notes.append(f"one regexp for {len(temps)} templates")
+                return f"| regexp {_raw(rx)}"
+    return None
+
+
+def borrowed_regex(ctx: SystemContext, tids: list[str], name: str) -> str | None:
+    """A regex for a value the chosen templates hold as *literal text* (mined from few lines),
+    borrowed from another template that has a parameter ``name`` in the same words:
+    ``Failed password for <*> from`` names ``user``, so ``Accepted password for fztu from``
+    yields ``password\s+for\s+(?P<user>\S+)\s+from``."""
+    temps = [t for t in (ctx.template(x) for x in tids) if t is not None]
+    if not temps:
+        return None
+    for other in ctx.templates:
+        if other.template_id in tids:
             continue
-        rx = slot_regex(t.template, p.position, _label_name(name), value_type)
-        if rx is None and t.recipe is not None and t.recipe.extraction:
-            return t.recipe.extraction
-        if rx is not None:
-            regexes.append(rx)
-    if not regexes:
-        return None
-    rx = regexes[0]
-    # every template's lines must yield a value with the first template's regex
-    for t in temps:
-        for ex in t.examples[:3]:
-            if re.search(rx, ex) is None:
-                alt = [r for r in regexes if re.search(r, ex)]
-                if alt:
-                    rx = "|".join(dict.fromkeys(regexes)) if len(set(regexes)) > 1 else rx
-                    notes.append("several templates: regexp alternation")
-                break
-    if "|" in rx and rx.count("(?P<") > 1:
-        return None  # Go RE2 rejects a duplicated group name
-    return f"| regexp {_raw(rx)}"
+        for p in other.params:
+            if p.name != name:
+                continue
+            parts = re.split(r"<\*>", other.template)
+            before = " ".join(parts[p.position].split()[-2:]) if p.position < len(parts) else ""
+            after = (parts[p.position + 1].split() or [""])[0] if p.position + 1 < len(parts) else ""
+            if not before or not after or "<*>" in before:
+                continue
+            rx = (re.escape(before) + r"\s+(?P<" + _label_name(name) + r">\S+)\s+" + re.escape(after)).replace("\\ ", r"\s+")
+            if all(any(re.search(rx, ex) for ex in t.examples[:3]) and re.search(rx, t.template) and
+                   "<*>" not in (re.search(rx, t.template).group(1) if re.search(rx, t.template) else "<*>") for t in temps):
+                return f"| regexp {_raw(rx)}"
+    return None
 
 
 def _label_name(name: str) -> str:
@@ -309,16 +349,18 @@ def compile_plan(ctx: SystemContext, plan: QueryPlan) -> Compiled:
     extract = None
     if plan.group_source == "param" and plan.group_by:
         extract = extraction_for(ctx, plan.select.templates, plan.group_by, plan.value_type, notes)
+    elif plan.group_source == "borrowed" and plan.group_by:
+        extract = borrowed_regex(ctx, plan.select.templates, plan.group_by)
     for f in lfilters:
         if f.label != plan.group_by and not (plan.group_source == "label" and f.label == plan.group_by):
             ex = extraction_for(ctx, plan.select.templates, f.label, "", notes)
             if ex and ex != extract:
                 extract = (extract + " " + ex) if extract else ex
-    if plan.group_source == "param" and plan.group_by and not extract:
+    if plan.group_source in ("param", "borrowed") and plan.group_by and not extract:
         raise AnswerError(f"cannot extract parameter {plan.group_by!r} from the chosen templates")
     log_q = _pipeline(selector, pairs, extract, lfilters)
     if not plan.select.templates and not pairs and not lfilters and not plan.select.labels and plan.intent not in (
-            "argmax_time", "count", "topk", "lookup", "distinct_count", "existence", "ratio", "first_last"):
+            "argmax_time", "count", "topk", "lookup", "distinct_count", "existence", "ratio", "first_last", "workflow"):
         raise AnswerError("no log lines match what the question asks about")
     out = Compiled([], notes, group)
     intent = plan.intent
@@ -370,6 +412,9 @@ def compile_plan(ctx: SystemContext, plan: QueryPlan) -> Compiled:
         out.queries.append(QuerySpec(log_q, "log", start_ns=t_start, end_ns=t_eval, limit=1,
                                      direction="forward" if plan.first else "backward"))
     elif intent == "workflow":
+        if plan.select.is_empty() and plan.after is not None and not plan.after.is_empty():
+            asel, apairs, _ = selection_filters(ctx, plan.after, notes)
+            log_q = _pipeline(asel, apairs, None, [])
         out.queries.append(QuerySpec(log_q, "log", start_ns=ctx.span[0], end_ns=ctx.span[1] + 1_000_000,
                                      limit=50_000, direction="forward"))
         if plan.after is not None:
@@ -394,6 +439,6 @@ def _need_group(plan: QueryPlan) -> None:
 
 def _nonempty(log_q: str, group: str, plan: QueryPlan) -> str:
     """Drop lines where the extraction found nothing (an empty label is not a value)."""
-    if plan.group_source == "param":
+    if plan.group_source in ("param", "borrowed"):
         return f'{log_q} | {group}!=""'
     return log_q

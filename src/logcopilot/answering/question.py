@@ -150,7 +150,8 @@ def _entities(text: str, quoted: list[str]) -> list[Entity]:
         val = m.group(1)
         if val.lower() in _STOP or val.lower() in {"user", "users", "username", "root?"} or val in seen:
             continue
-        if val.lower() in {"invalid", "valid", "existing", "successful", "successfully", "a", "an"}:
+        if val.lower() in {"invalid", "valid", "existing", "successful", "successfully", "a", "an", "accounts", "account",
+                           "names", "name", "logins", "login", "ids", "id", "attempts", "sessions", "requests", "that", "which"}:
             continue
         seen.add(val)
         out.append(Entity(val, "user"))
@@ -185,6 +186,8 @@ def _target(text: str) -> str:
         r"\blist\s+(?:the\s+|all\s+)?([a-z][\w\s:/-]{0,30}?)(?=\s+(?:from|that|which|who|in|with|of|for)\b|[?,.(]|$)",
         r"\bhow many\s+([a-z][\w\s-]{0,25}?)(?=\s+(?:did|does|do|were|was|are|is|have|has|had)\b|[?,.]|$)",
     )
+    if re.match(r"\s*list\b", low):
+        pats = (pats[4],) + pats
     for p in pats:
         m = re.search(p, low)
         if m:
@@ -212,9 +215,18 @@ def analyze(text: str) -> Question:
     q.time_format = _time_format(t)
     q.target = _target(t)
     q.keywords = [w for w in words(t) if w not in _STOP and len(w) > 1]
-    for w in re.findall(r"[A-Za-z]+", t):
+    if re.search(r"\b(?:log(?:ged|s)? ?in|sign(?:ed)? ?in)\b", low):
+        q.keywords.append("login")
+    for m in re.finditer(r"[A-Za-z]+", t):
+        w = m.group(0)
         lw = w.lower()
-        if lw in LEVEL_WORDS and (w.isupper() or re.search(rf"\b{lw}[- ]?(?:level|lines?|messages?|severity|entries|logs?)\b", low) or lw.endswith("s")):
+        after = low[m.end(): m.end() + 12]
+        before = low[max(0, m.start() - 7): m.start()]
+        if lw in LEVEL_WORDS and (
+            (w.isupper() and len(w) > 1)
+            or re.match(r"[- ]?(?:level|severity|lines?|messages?|entries)\b", after)
+            or re.search(r"\blevel\s*$", before)
+        ):
             q.levels.append(w)
     for m in re.finditer(r"\bnot (?:the |an? )?['\"]?([^'\")]{3,40}?)['\"]? (?:ones|lines|messages)\b", t):
         q.negated.append(m.group(1))

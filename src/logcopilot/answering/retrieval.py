@@ -31,6 +31,10 @@ from logcopilot.errors import AnswerError, InputError
 
 __all__ = [
     "Hit",
+    "best_ngram",
+    "main_clause",
+    "ngrams_in",
+    "seq",
     "Retrieved",
     "SystemContext",
     "coverage",
@@ -59,6 +63,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "disconnect": ("disconnect", "close"),
     "connect": ("connect", "connection", "open"),
     "request": ("get", "post", "put", "delet", "request", "http"),
+    "method": ("get", "post", "put", "delet", "patch", "head"),
     "warn": ("warn", "warning"),
     "verif": ("verif", "verifi", "check"),
     "alloc": ("alloc", "allocateblock"),
@@ -69,15 +74,27 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
 
 
 def stem(w: str) -> str:
+    return _stem(w)
+
+
+def _stem(w: str) -> str:
     """A tiny suffix stripper: enough to match plurals and tenses of log words."""
     w = w.lower()
-    for suf in ("ations", "ation", "ings", "ing", "edly", "ed", "ies", "es", "s", "ly", "er", "ful", "e"):
-        if len(w) - len(suf) >= 3 and w.endswith(suf):
-            w = w[: -len(suf)]
-            if suf == "ies":
-                w += "y"
-            break
+    for _ in range(2):
+        for suf in ("ations", "ation", "ings", "ing", "edly", "ed", "ies", "es", "s", "ly", "er", "ful", "e"):
+            if len(w) - len(suf) >= 3 and w.endswith(suf):
+                w = w[: -len(suf)]
+                if suf == "ies":
+                    w += "y"
+                break
     return w
+
+
+# outcome words: a question about successes is not about failures, and the other way round
+_POLARITY: dict[str, set[str]] = {
+    "pos": {_stem(w) for w in ("success", "successful", "successfully", "succeeded", "accepted", "completed", "ok")},
+    "neg": {_stem(w) for w in ("failed", "failure", "fail", "error", "invalid", "denied", "refused", "rejected", "unable")},
+}
 
 
 def literal_chunks(template: str) -> list[str]:
@@ -190,6 +207,51 @@ def coverage(ctx: SystemContext, filters: list[tuple[str, str]], labels: dict[st
     return Counter({str(t): int(n) for t, n in rows})
 
 
+def seq(text: str) -> list[str]:
+    """Stemmed word sequence (letters only), for phrase matching."""
+    return [stem(w) for w in re.findall(r"[A-Za-z]+", text)]
+
+
+_GENERIC = frozenset(stem(w) for w in (
+    "how many much which what when where who did does do is are was were the a an of in on at to for from by with "
+    "and or any all log logs line lines message messages entry entries event events time times ever whole "
+    "there that this these those it its as than most least more often frequent common top number count "
+    "distinct different unique total each per list give answer show tell me appear appears appeared occur "
+    "occurs seen see".split()))
+
+
+def main_clause(text: str) -> str:
+    """The question without parenthetical asides (they clarify, the main clause names the lines)."""
+    return re.sub(r"\([^()]*\)", " ", text)
+
+
+def ngrams_in(q: Question, template: str) -> list[tuple[list[str], int]]:
+    """Maximal runs (>= 2 words, not all generic) of main-clause question words found in order
+    in the template, longest first: (stemmed words, index of the first word in the template)."""
+    qs = seq(main_clause(q.text))
+    ts = seq(template)
+    found: list[tuple[list[str], int]] = []
+    covered: set[int] = set()
+    for n in (6, 5, 4, 3, 2):
+        for i in range(len(qs) - n + 1):
+            if any(k in covered for k in range(i, i + n)):
+                continue
+            g = qs[i:i + n]
+            if sum(1 for w in g if w not in _GENERIC) < 1 or all(w in _GENERIC for w in g):
+                continue
+            for j in range(len(ts) - n + 1):
+                if ts[j:j + n] == g:
+                    found.append((g, j))
+                    covered.update(range(i, i + n))
+                    break
+    return found
+
+
+def best_ngram(q: Question, template: str) -> tuple[list[str], int] | None:
+    grams = ngrams_in(q, template)
+    return grams[0] if grams else None
+
+
 @dataclass
 class Hit:
     template: Any
@@ -215,15 +277,25 @@ class Retrieved:
 def _doc_terms(t: Any) -> list[str]:
     text = t.template + " " + " ".join(p.name for p in getattr(t, "params", []))
     summary = getattr(t, "summary", "") or ""
-    return [stem(w) for w in words(text)] + [stem(w) for w in words(summary)][:40]
+    # words inside typical slot values ("GET /v2/... HTTP/1.1") describe the event too
+    vals = " ".join(str(x) for p in getattr(t, "params", []) for x in p.examples[:1])
+    extra = [stem(w) for w in re.findall(r"(?<![A-Za-z0-9])[A-Za-z]{3,}(?![A-Za-z0-9])", vals)][:10]
+    return [stem(w) for w in words(text)] + [stem(w) for w in words(summary)][:40] + list(dict.fromkeys(extra))
+
+
+_SYN_STEMMED: dict[str, set[str]] = {}
 
 
 def _expand(term: str) -> set[str]:
+    """A stemmed term and its synonyms (stemmed the same way as documents are)."""
+    if not _SYN_STEMMED:
+        for key, syns in _SYNONYMS.items():
+            group = {_stem(key)} | {_stem(x) for x in syns} | set(syns) | {key}
+            _SYN_STEMMED.setdefault(_stem(key), set()).update(group)
     out = {term}
-    for key, syns in _SYNONYMS.items():
-        if term == key or term in syns:
-            out.update(syns)
-            out.add(key)
+    for key, group in _SYN_STEMMED.items():
+        if term == key or term in group:
+            out.update(group)
     return out
 
 
@@ -238,6 +310,16 @@ def rank_templates(ctx: SystemContext, q: Question, k: int = 8) -> list[Hit]:
         df.update(set(terms))
     avg = sum(len(d) for _, d in docs) / n or 1.0
     qterms = [stem(w) for w in q.keywords]
+    from logcopilot.answering.question import LEVEL_WORDS
+
+    upper_words = {w for w in re.findall(r"\b[A-Z]{3,}\b", q.text) if w.lower() not in LEVEL_WORDS
+                   and w not in ("UTC", "HTTP", "IDS", "API", "YYYY")}
+    qpol: set[str] = set()
+    qpol_other = ""
+    for side, other in (("pos", "neg"), ("neg", "pos")):
+        hit = set(qterms) & _POLARITY[side]
+        if hit and not set(qterms) & _POLARITY[other]:
+            qpol, qpol_other = _POLARITY[side], other
     hits: list[Hit] = []
     for t, terms in docs:
         tset = Counter(terms)
@@ -253,6 +335,17 @@ def rank_templates(ctx: SystemContext, q: Question, k: int = 8) -> list[Hit]:
                     score += 0.5 * max(math.log(1 + n / (1 + df.get(s, 0))) for s in syn)
                     why.append(f"{qt}~{syn[0]}")
         score /= 0.6 + 0.4 * len(terms) / avg
+        tstems = set(terms)
+        if qpol and not (tstems & qpol) and (tstems & _POLARITY[qpol_other]):
+            score *= 0.4
+            why.append("opposite outcome")
+        for w in upper_words:
+            if re.search(rf"(?<![A-Za-z]){w}(?![A-Za-z])", t.template):
+                score += 3.0
+                why.append(f"literal {w}")
+        for gram, _pos in ngrams_in(q, t.template):
+            score += 1.5 * len(gram)
+            why.append("phrase:" + " ".join(gram))
         for phrase in q.quoted:
             pieces = [p.strip() for p in re.split(r"\.\.\.|…|<[^>]*>", phrase) if p.strip()]
             if pieces and all(p in t.template for p in pieces):

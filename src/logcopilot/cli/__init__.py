@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("logcopilot.cli.query", ("query", "serve")),
     ("logcopilot.cli.index", ("index", "knowledge")),
     ("logcopilot.cli.templates", ("eval-templates", "templates")),
+    ("logcopilot.cli.llm", ("llm",)),
 )
 
 

@@ -25,32 +25,22 @@ from logcopilot.indexing.pipeline import IndexReport, index_system
 __all__ = ["index_cmd", "knowledge_cmd"]
 
 
-def _make_llm(provider: str | None, db: str | None) -> Any:
-    """A chat client for ``--llm PROVIDER`` (or None); the LLM package decides what is configured."""
+def _make_llm(provider: str | None, db: str | None, store: Any) -> Any:
+    """A chat client for ``--llm PROVIDER`` (None without the option or with ``none``)."""
     if provider in (None, "none"):
         return None
-    try:
-        from logcopilot import llm as llm_pkg
-    except ImportError as exc:  # pragma: no cover - the package is part of the distribution
-        raise LLMUnavailableError(f"LLM support is not installed: {exc}") from None
-    factory = getattr(llm_pkg, "make_chat_client", None) or getattr(llm_pkg, "chat_client", None)
-    if factory is None:
-        raise LLMUnavailableError("no chat client factory in logcopilot.llm")
-    return factory(settings_for(db), provider=provider)
+    from logcopilot.llm import get_chat_client
+
+    return get_chat_client(settings_for(db), provider, store=store)
 
 
-def _make_embedder(db: str | None) -> Any:
+def _make_embedder(db: str | None, store: Any) -> Any:
     """The configured embedder, or None when no model is installed (retrieval is then lexical)."""
+    from logcopilot.llm import get_embedder
+
     try:
-        from logcopilot import llm as llm_pkg
-    except ImportError:  # pragma: no cover
-        return None
-    factory = getattr(llm_pkg, "make_embedder", None) or getattr(llm_pkg, "embedder", None)
-    if factory is None:
-        return None
-    try:
-        return factory(settings_for(db))
-    except (LLMUnavailableError, ConfigError, ImportError):
+        return get_embedder(settings_for(db), store=store)
+    except (LLMUnavailableError, ConfigError):
         return None
 
 
@@ -107,10 +97,10 @@ def index_cmd(system: str, templates_file: str | None, session_key: str | None, 
     Example:
       logcopilot index --system openssh --export out/
     """
-    llm = _make_llm(llm_provider, db)
-    embedder = None if no_embeddings else _make_embedder(db)
     console = Console(stderr=True)
     with open_store(db) as store:
+        llm = _make_llm(llm_provider, db, store)
+        embedder = None if no_embeddings else _make_embedder(db, store)
         with Progress(TextColumn("{task.description:<11}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=console, transient=as_json, disable=as_json) as bars:
             tasks: dict[str, TaskID] = {}

@@ -101,7 +101,7 @@ def execute_instant(
     if isinstance(expr, ast.LogQuery):
         raise QueryError(LOG_INSTANT_ERROR, status=400)
     steps = np.array([time_ns], dtype=np.int64)
-    got = MetricEvaluator(cur, tenant, steps).eval(expr)
+    got = MetricEvaluator(cur, tenant, steps, instant=True).eval(expr)
     ts_ms = time_ns // 1_000_000
     if isinstance(got, Scalar):
         return ScalarResult(_bogus_scalar_ms(time_ns), float(got.values[0]))

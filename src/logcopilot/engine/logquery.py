@@ -50,12 +50,23 @@ def _passing(
 ) -> Iterator[tuple[str, dict[str, str], int, str]]:
     """Up to ``limit`` entries that pass the pipeline, in scan order: (key, labels, ts, line)."""
     n = 0
-    for sid, ts, _seq, line, md in iter_rows(cur, plan, batch=max(1000, min(limit * 2, 20_000))):
+    # Loki's merge drops an entry equal (timestamp and line) to one already in the same
+    # output stream, e.g. twins that line_format made identical.
+    seen: dict[str, tuple[int, set[str]]] = {}
+    for sid, ts, _seq, line, md in iter_rows(cur, plan, first_limit=limit + 16):
         metadata = json.loads(md) if md else {}
         res = pipeline.process(ts, line, by_sid[sid], metadata)
         if res is None:
             continue
-        yield labels_string(res.labels), res.labels, ts, res.line
+        key = labels_string(res.labels)
+        last = seen.get(key)
+        if last is not None and last[0] == ts:
+            if res.line in last[1]:
+                continue
+            last[1].add(res.line)
+        else:
+            seen[key] = (ts, {res.line})
+        yield key, res.labels, ts, res.line
         n += 1
         if n >= limit:
             return

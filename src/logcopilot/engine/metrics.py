@@ -12,13 +12,14 @@ scalar comparisons give 0/1; many-to-one matching without ``group_*`` is a 500.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 import numpy as np
 
 from logcopilot.engine.binops import eval_binary
 from logcopilot.engine.extract import ERROR_LABEL, extract_series, pipeline_error
+from logcopilot.engine.fastcount import can_fast_count, fast_count
 from logcopilot.engine.labelreplace import label_replace
 from logcopilot.engine.results import labels_string
 from logcopilot.engine.windows import evaluate_windows
@@ -30,6 +31,9 @@ __all__ = ["MetricEvaluator", "Scalar", "Vec", "VecSeries", "max_lookback_ns", "
 
 # sum(...) may push its grouping into these range aggregations (same result, fewer labels)
 _INJECTABLE = ("bytes_over_time", "bytes_rate", "count_over_time", "rate", "sum_over_time")
+# range aggregations whose instant-query splits Loki's frontend adds back together
+_SPLIT_SUMMED = ("bytes_over_time", "count_over_time", "sum_over_time")
+SPLIT_NS = 3600 * 10**9
 
 
 def max_lookback_ns(expr: ast.SampleExpr) -> int:
@@ -57,6 +61,7 @@ class MetricEvaluator:
     cur: duckdb.DuckDBPyConnection
     tenant: str
     steps_ns: np.ndarray  # int64, ascending
+    instant: bool = False
 
     def eval(self, expr: ast.SampleExpr) -> Vec | Scalar:
         if isinstance(expr, ast.NumberLiteral):
@@ -80,6 +85,10 @@ class MetricEvaluator:
     # ------------------------------------------------------------------ aggregations
     def vector_aggregation(self, va: ast.VectorAggregation) -> Vec:
         inner_expr = va.expr
+        if self.instant and va.op in ("min", "max") and isinstance(inner_expr, ast.RangeAggregation):
+            split = self._split_instant(va, inner_expr)
+            if split is not None:
+                return split
         if va.op == "sum" and isinstance(inner_expr, ast.RangeAggregation) and inner_expr.grouping is None and (
             inner_expr.op in _INJECTABLE
         ):
@@ -91,6 +100,26 @@ class MetricEvaluator:
             inner = got
         return aggregate(va.op, inner, va.grouping, va.param)
 
+    def _split_instant(self, va: ast.VectorAggregation, ra: ast.RangeAggregation) -> Vec | None:
+        """Loki's frontend splits an instant query whose count-like range exceeds the 1h split
+        interval into 1h pieces, pushes ``min``/``max`` into each piece and adds the pieces
+        up (``sum by`` the same grouping). The recorded answers show it (``vagg-006``), so the
+        embedded engine reproduces that arithmetic for these shapes only."""
+        if ra.op not in _SPLIT_SUMMED or ra.grouping is not None or ra.range.range_ns <= SPLIT_NS:
+            return None
+        pieces: list[Vec] = []
+        done = 0
+        while done < ra.range.range_ns:
+            width = min(SPLIT_NS, ra.range.range_ns - done)
+            sub = replace(ra, range=replace(ra.range, range_ns=width, offset_ns=ra.range.offset_ns + done))
+            pieces.append(aggregate(va.op, self.range_aggregation(sub, None), va.grouping, va.param))
+            done += width
+        both = Vec({})
+        for i, p in enumerate(pieces):
+            for k, s in p.series.items():
+                both.series[f"{i}/{k}"] = s
+        return aggregate("sum", both, va.grouping or ast.Grouping(False, ()), None)
+
     def range_aggregation(self, ra: ast.RangeAggregation, injected: ast.Grouping | None) -> Vec:
         grouping = ra.grouping if ra.grouping is not None else injected
         lr = ra.range
@@ -98,6 +127,8 @@ class MetricEvaluator:
         n = len(steps)
         lo = int(steps[0]) - lr.offset_ns - lr.range_ns + 1
         hi = int(steps[-1]) - lr.offset_ns + 1
+        if can_fast_count(ra, steps, grouping) and not (grouping is not None and ERROR_LABEL in grouping.labels):
+            return fast_count(self.cur, self.tenant, ra, grouping, steps)
         series, preserve = extract_series(self.cur, self.tenant, ra, grouping, lo, hi)
         out: dict[str, VecSeries] = {}
         if ra.op == "absent_over_time":

@@ -61,9 +61,9 @@ from logcopilot.logql.ast import (
 )
 
 __all__ = [
-    "SAMPLE_EXTRACTION_ERR",
     "Pipeline",
     "PipelineResult",
+    "SAMPLE_EXTRACTION_ERR",
     "SampleExtractionError",
     "hoist_line_filters",
     "line_filter_matcher",
@@ -89,10 +89,17 @@ class PipelineResult:
 
 
 class SampleExtractionError(Exception):
-    """``| unwrap`` met a value that is not a number; ``details`` is Go's error text."""
+    """``| unwrap`` produced a sample carrying a pipeline error.
 
-    def __init__(self, details: str, labels: Mapping[str, str] | None = None) -> None:
+    ``kind`` is ``SampleExtractionErr`` (the value is not a number) or ``LabelFilterErr`` (a
+    filter after the unwrap failed to parse a value); ``details`` is Go's error text and
+    ``labels`` the series labels including ``__error__``/``__error_details__``, ready for
+    Loki's ``pipeline error: '<kind>' for series: '<labels>'`` message.
+    """
+
+    def __init__(self, details: str, labels: Mapping[str, str] | None = None, kind: str = "SampleExtractionErr") -> None:
         super().__init__(details)
+        self.kind = kind
         self.details = details
         self.labels = dict(labels) if labels is not None else {}
 
@@ -197,6 +204,10 @@ class Pipeline:
 
     ``hoisted``: True when ``stages`` is the ``rest`` of :func:`hoist_line_filters` and the
     caller already applied the leading filters (e.g. in SQL).
+
+    Construction compiles everything (regexes, templates) and raises
+    :class:`~logcopilot.errors.SemanticError` for what cannot compile. A pipeline keeps
+    per-line scratch state: use one instance per thread.
     """
 
     def __init__(
@@ -269,33 +280,30 @@ def _post_filters(unwrap: Unwrap) -> tuple[Callable[[LineState], bool], ...]:
 
 
 def unwrap_value(labels: Mapping[str, str], unwrap: Unwrap) -> float | None:
-    """The sample value of ``| unwrap`` for one line.
+    """The sample value of ``| unwrap`` for one line (``labels`` = a PipelineResult's labels).
 
-    Returns the number, or None when the label is missing or the unwrap's post-filters drop
-    the line. Raises :class:`SampleExtractionError` when the value does not convert and no
-    post-filter removed it (Loki answers 400 for that, corpus note 23).
+    Returns the number, or None when the label is missing or the unwrap's post-filters
+    (``| unwrap x | __error__=""``) drop the sample. Raises :class:`SampleExtractionError`
+    when the sample keeps an error (Loki answers 400 for that, corpus note 23).
     """
     raw = labels.get(unwrap.label)
     if raw is None:
         return None
-    error: str | None = None
     number = 0.0
+    out = LabelMap(labels)
     try:
         number = _convert_unwrapped(raw, unwrap.conversion)
     except ValueParseError as exc:
-        error = str(exc)
+        out[ERROR] = SAMPLE_EXTRACTION_ERR
+        out[ERROR_DETAILS] = str(exc)
     filters = _post_filters(unwrap)
     if filters:
-        state_labels = LabelMap(labels)
-        if error is not None:
-            state_labels[ERROR] = SAMPLE_EXTRACTION_ERR
-            state_labels[ERROR_DETAILS] = error
-        state = LineState(0, "", state_labels, frozenset())
+        state = LineState(0, "", out, frozenset())
         for f in filters:
             if not f(state):
                 return None
-        if ERROR in state.labels and error is None:
-            raise SampleExtractionError(state.labels.get(ERROR_DETAILS, ""), state.labels)
-    if error is not None:
-        raise SampleExtractionError(error, labels)
+        out = state.labels
+    kind = out.get(ERROR)
+    if kind is not None:
+        raise SampleExtractionError(out.get(ERROR_DETAILS, ""), out, kind)
     return number

@@ -19,6 +19,8 @@ from typing import Any
 
 import duckdb
 
+from logcopilot.engine.matchers import compile_regex
+from logcopilot.errors import QueryError
 from logcopilot.logql.ast import LineFilter
 
 __all__ = ["ScanPlan", "Row", "filter_sql", "is_pushable", "iter_rows", "scan_sql", "split_pushable"]
@@ -48,6 +50,8 @@ def filter_sql(lf: LineFilter) -> tuple[str, list[object]]:
             return ("TRUE" if lf.op == "|=" else "FALSE"), []
         any_sql = " OR ".join("strpos(line, ?) > 0" for _ in values)
     else:
+        for v in values:
+            compile_regex(v)  # a bad regex is the user's error, never DuckDB's
         any_sql = " OR ".join("regexp_matches(line, ?)" for _ in values)
     if lf.op in ("|=", "|~"):
         return f"({any_sql})", list(values)
@@ -79,14 +83,39 @@ def scan_sql(plan: ScanPlan, columns: str = "stream_id, ts, seq, line, metadata"
     return sql, params
 
 
-def iter_rows(cur: duckdb.DuckDBPyConnection, plan: ScanPlan, batch: int = 20_000) -> Iterator[Row]:
-    """Stream the rows of a plan in batches (callers may stop early, e.g. at a limit)."""
+def iter_rows(
+    cur: duckdb.DuckDBPyConnection, plan: ScanPlan, batch: int = 20_000, first_limit: int | None = None
+) -> Iterator[Row]:
+    """Stream the rows of a plan in batches (callers may stop early, e.g. at a limit).
+
+    With ``first_limit`` and an ordered plan, rows are read in growing ``LIMIT``/``OFFSET``
+    pages, so DuckDB runs a top-N instead of sorting every match when the caller needs only
+    the first few (a log query with ``limit``); the total order ``ts, seq`` keeps pages exact.
+    """
     if not plan.stream_ids or plan.hi_ns <= plan.lo_ns:
         return
     sql, params = scan_sql(plan)
-    cur.execute(sql, params)
+    if first_limit is None or plan.order is None:
+        _execute(cur, sql, params)
+        while True:
+            rows = cur.fetchmany(batch)
+            if not rows:
+                return
+            yield from rows
+    page = max(first_limit, 1)
+    offset = 0
     while True:
-        rows = cur.fetchmany(batch)
-        if not rows:
-            return
+        _execute(cur, sql + " LIMIT ? OFFSET ?", params + [page, offset])
+        rows = cur.fetchall()
         yield from rows
+        if len(rows) < page:
+            return
+        offset += page
+        page *= 8
+
+
+def _execute(cur: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> None:
+    try:
+        cur.execute(sql, params)
+    except duckdb.Error as exc:
+        raise QueryError(f"scan failed: {exc}", status=500) from None

@@ -46,25 +46,28 @@ def quantile(phi: float, vals: np.ndarray) -> float:
 
 
 def rate_counter(ts_ns: np.ndarray, vals: np.ndarray, range_ns: int) -> float:
-    """Prometheus-style extrapolated per-second rate of a counter, with reset handling."""
+    """Loki's ``rate_counter``: Prometheus' extrapolated counter rate as Loki 3.7.6 computes it.
+
+    Loki feeds nanosecond timestamps to code written for milliseconds: the range start is the
+    first sample minus the range *in ms* and the range end is the last sample, so the
+    extrapolation barely moves the raw increase (recorded answers confirm this).
+    """
     n = len(vals)
     if n < 2:
         return 0.0
-    first_t, last_t = float(ts_ns[0]) / 1e9, float(ts_ns[-1]) / 1e9
-    range_s = range_ns / 1e9
-    range_start = first_t - range_s
-    range_end = last_t
+    first_t, last_t = int(ts_ns[0]), int(ts_ns[-1])
+    range_ms = range_ns // 1_000_000
     result = float(vals[-1] - vals[0])
     last = 0.0
     for v in vals.tolist():
         if v < last:
             result += last
         last = v
-    to_start = first_t - range_start
-    to_end = range_end - last_t
-    sampled = last_t - first_t
+    to_start = range_ms / 1000
+    to_end = 0.0
+    sampled = (last_t - first_t) / 1000
     if sampled == 0:
-        return 0.0
+        return math.nan
     avg_between = sampled / (n - 1)
     if result > 0 and vals[0] >= 0:
         to_zero = sampled * (float(vals[0]) / result)
@@ -74,7 +77,7 @@ def rate_counter(ts_ns: np.ndarray, vals: np.ndarray, range_ns: int) -> float:
     interval = sampled
     interval += to_start if to_start < threshold else avg_between / 2
     interval += to_end if to_end < threshold else avg_between / 2
-    return result * (interval / sampled) / range_s
+    return result * (interval / sampled) / (range_ns / 1e9)
 
 
 def _first(ts: np.ndarray, v: np.ndarray) -> float:

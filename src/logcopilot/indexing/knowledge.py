@@ -192,6 +192,15 @@ class Knowledge:
                 return t
         raise InputError(f"no template {template_id!r} in system {self.system!r}")
 
+    def params_named(self, name: str) -> list[tuple[TemplateInfo, ParameterInfo]]:
+        """Every (template, slot) whose parameter is ``name`` or ``name_2``, ``name_3``..."""
+        out = []
+        for t in self.templates:
+            for p in t.params:
+                if p.name == name or (p.name.startswith(name + "_") and p.name[len(name) + 1:].isdigit()):
+                    out.append((t, p))
+        return out
+
     @property
     def verified_recipes(self) -> int:
         return sum(1 for t in self.templates if t.recipe is not None and t.recipe.verified)

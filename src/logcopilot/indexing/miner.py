@@ -20,10 +20,12 @@ The pipeline, each step general (no rule names a log system):
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from logcopilot.indexing.masking import VAR, Masker
 
@@ -115,6 +117,7 @@ def generalise_tokens(values: Sequence[str]) -> str:
     return prefix + VAR + suffix
 
 
+@lru_cache(maxsize=65536)
 def _word_diff(t: str, s: str) -> bool:
     """Do two differing tokens differ in words (an event name), not in a value?"""
     prefix, suffix = _edges([t, s])
@@ -122,6 +125,29 @@ def _word_diff(t: str, s: str) -> bool:
     if t != VAR and (_value_like(mt) or _value_like(ms)):
         return False
     return not (_value_like(s) and t == VAR)
+
+
+def _aligned_name(texts: Sequence[str]) -> str:
+    """One template for texts that differ by optional stretches ("<*> bytes (<*> KB) sent"
+    and "<*> bytes sent"): differing stretches, with the token before an optional one,
+    become one variable, so the template still matches every member."""
+    base = max(texts, key=lambda t: (len(t.split(" ")), t)).split(" ")
+    var = [False] * len(base)
+    for other in texts:
+        sm = difflib.SequenceMatcher(a=base, b=other.split(" "), autojunk=False)
+        for tag, i1, i2, j1, j2 in sm.get_opcodes():
+            if tag == "equal":
+                continue
+            lo = max(0, i1 - 1) if (i1 == i2 or j1 == j2) else i1
+            for k in range(lo, max(i2, lo + 1)):
+                var[min(k, len(base) - 1)] = True
+    out: list[str] = []
+    for tok, v in zip(base, var, strict=True):
+        if not v:
+            out.append(tok)
+        elif not out or out[-1] != VAR:
+            out.append(VAR)
+    return " ".join(out)
 
 
 class _Cluster:
@@ -143,11 +169,13 @@ class TemplateMiner:
 
     # -- step 2: clustering --------------------------------------------------------
     def _fits(self, cluster: _Cluster, seq: tuple[str, ...]) -> tuple[float, set[int]] | None:
-        same = 0
+        n = len(seq)
+        same = sum(1 for t, s in zip(cluster.template, seq, strict=True) if t == s)
+        if same == 0 or (n > 1 and same / n < self.config.similarity):
+            return None  # cheap test first: most candidates fail here
         words: set[int] = set()
         for i, (t, s) in enumerate(zip(cluster.template, seq, strict=True)):
             if t == s:
-                same += 1
                 continue
             if _PUNCT_ONLY.match(s) or _PUNCT_ONLY.match(cluster.members[0][i]):
                 return None  # separators such as "****" or "--" are structure
@@ -158,15 +186,9 @@ class TemplateMiner:
             if i == 0:
                 return None  # the first word names the event, as in Drain's prefix tree
             words.add(i)
-        if same == 0:
-            return None
         if len(words | cluster.word_diffs) > self.config.max_word_diffs:
             return None
-        n = len(seq)
-        sim = same / n
-        if n > 1 and sim < self.config.similarity:
-            return None
-        return sim, words
+        return same / n, words
 
     def _cluster(self, counts: Counter[tuple[str, ...]]) -> list[_Cluster]:
         # candidates share the length and the first word (a value-like first token
@@ -206,7 +228,10 @@ class TemplateMiner:
                 values[m[i]] += counts[m]
             if len(values) < 2 or len(values) > cfg.split_max_values:
                 continue
-            if any(VAR in v for v in values):
+            # compare what differs: "dcbf....<*>" and "icbi....<*>" differ in a word
+            prefix, suffix = _edges(list(values))
+            middles = {v[len(prefix) : len(v) - len(suffix)] for v in values}
+            if any(VAR in v or not v for v in middles):
                 continue
             prev = members[0][i - 1].lower().strip(":=") if i > 0 else ""
             if i > 0 and any(m[i - 1] != members[0][i - 1] for m in members):
@@ -216,7 +241,7 @@ class TemplateMiner:
             # identifiers (eth0) and words after a preposition (for alice) seen once each
             # are parameters; event names recur
             rare = min(values.values()) < cfg.split_min_support
-            if rare and (prev in cfg.weak_value_after or any(_DIGIT.search(v) for v in values)):
+            if rare and (prev in cfg.weak_value_after or any(_DIGIT.search(v) for v in middles)):
                 continue
             groups: dict[str, list[tuple[str, ...]]] = defaultdict(list)
             for m in members:
@@ -255,11 +280,11 @@ class TemplateMiner:
     def _merged_name(self, texts: list[str], collapsed: str) -> str:
         runs = [self._runs(t.split(" ")) for t in texts]
         if len({len(r) for r in runs}) > 1:  # aligned only after dropping "(<*> KB)"
-            return collapsed
+            return _aligned_name(texts)
         return " ".join(generalise_tokens(col) if len(set(col)) > 1 else col[0] for col in zip(*runs, strict=True))
 
     def mine(self, messages: Sequence[str]) -> MiningResult:
-        seqs = [tokenize(self.masker.mask(m)) for m in messages]
+        seqs = [tokenize(m) for m in self.masker.mask_all(messages)]
         counts: Counter[tuple[str, ...]] = Counter(seqs)
         clusters = self._cluster(counts)
         groups: list[list[tuple[str, ...]]] = []

@@ -247,14 +247,21 @@ def write_parameters(store: Store, system: str, params: Sequence[Parameter],
     con.execute("BEGIN TRANSACTION")
     con.execute("DELETE FROM parameters WHERE system = ?", [system])
     con.execute("DELETE FROM parameter_values WHERE system = ?", [system])
-    con.executemany(
-        "INSERT INTO parameters VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [[system, p.template_id, p.position, p.name, p.type, p.examples, p.distinct_count, p.total,
-          p.min_value, p.max_value] for p in params],
-    )
-    rows = [[system, tid, pos, v, c] for (tid, pos), counter in values.items() for v, c in counter.items()]
+    # One statement per table (columns passed as lists and unnested): executemany is row by row.
+    if params:
+        con.execute(
+            "INSERT INTO parameters SELECT ?, unnest(?::VARCHAR[]), unnest(?::INTEGER[]), unnest(?::VARCHAR[]), "
+            "unnest(?::VARCHAR[]), unnest(?::VARCHAR[][]), unnest(?::BIGINT[]), unnest(?::BIGINT[]), "
+            "unnest(?::DOUBLE[]), unnest(?::DOUBLE[])",
+            [system, [p.template_id for p in params], [p.position for p in params], [p.name for p in params],
+             [p.type for p in params], [p.examples for p in params], [p.distinct_count for p in params],
+             [p.total for p in params], [p.min_value for p in params], [p.max_value for p in params]])
+    rows = [(tid, pos, v, c) for (tid, pos), counter in values.items() for v, c in counter.items()]
     if rows:
-        con.executemany("INSERT INTO parameter_values VALUES (?, ?, ?, ?, ?)", rows)
+        con.execute(
+            "INSERT INTO parameter_values SELECT ?, unnest(?::VARCHAR[]), unnest(?::INTEGER[]), "
+            "unnest(?::VARCHAR[]), unnest(?::BIGINT[])",
+            [system, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]])
     con.execute("COMMIT")
 
 

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from logcopilot.engine.store import Store
-from logcopilot.errors import InputError, StoreError
-from logcopilot.indexing.embeddings import run_embeddings
+from logcopilot.errors import InputError, LLMError, StoreError
+from logcopilot.indexing.embeddings import embedder_model, run_embeddings
 from logcopilot.indexing.knowledge import load_templates, system_where
 from logcopilot.indexing.parameters import Parameter, load_parameters, run_parameters
 from logcopilot.indexing.recipes import EngineRunner, Recipe, build_recipes, engine_runner, verify_recipes, write_recipes
@@ -55,6 +55,7 @@ class IndexReport:
     summary_source: str = "deterministic"
     embedded: int = 0
     embedding_model: str | None = None
+    embedding_error: str | None = None
     stages_run: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     template_stats: dict[str, Any] = field(default_factory=dict)
@@ -159,9 +160,13 @@ def index_system(
             sources = {s.source for s in summaries}
             report.summary_source = ", ".join(sorted(sources)) if sources else "none"
         elif stage == "embeddings" and embedder is not None:
-            report.embedded = run_embeddings(store, system, embedder,
-                                             progress=(lambda d, t: progress("embeddings", d, t)) if progress else None)
-            report.embedding_model = str(getattr(embedder, "model", "") or type(embedder).__name__)
+            try:
+                report.embedded = run_embeddings(
+                    store, system, embedder, progress=(lambda d, t: progress("embeddings", d, t)) if progress else None)
+            except LLMError as exc:  # a model that cannot load leaves retrieval lexical, not the index broken
+                report.embedding_error = str(exc)
+                continue
+            report.embedding_model = embedder_model(embedder)
         else:
             continue
         report.stages_run.append(stage)

@@ -108,29 +108,39 @@ def logql_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def _slot_regex(values: Sequence[str], last: bool) -> str:
+def _slot_regex(values: Sequence[str], last: bool, follow: str = "", lazy: bool = False) -> str:
+    """A slot's regex from its values; ``follow`` is the constant text right after it."""
     vals = [v for v in values if v != ""]
     star = "*" if len(vals) < len(values) or not vals else "+"
+    q = star + ("?" if lazy else "")
     if vals and all(v.isdigit() and v.isascii() for v in vals):
-        return r"\d" + star
+        return r"\d" + q
     if vals and all(re.fullmatch(r"-?\d+", v) for v in vals):
-        return r"-?\d+"
+        return r"-?\d" + q
     if all(not re.search(r"\s", v) for v in vals):
-        return r"\S" + star
-    return ".*" if last else ".*?"
+        # A delimiter that follows the slot (``<*>:<*>``) and occurs in no value ends the slot.
+        stop = follow[:1]
+        if stop and not stop.isspace() and not stop.isalnum() and all(stop not in v for v in vals):
+            return "[^\\s" + re.escape(stop) + "]" + q
+        return r"\S" + q
+    return ".*" if last and not lazy else ".*?"
 
 
 def template_regex(template: str, params: Sequence[Parameter], values: dict[int, Sequence[str]],
-                   *, prefix: str = "", suffix: str = "", named: bool = True) -> str:
+                   *, prefix: str = "", suffix: str = "", named: bool = True, lazy: bool = False,
+                   json_escaped: bool = False) -> str:
     """The template as an RE2 regex; slots become (named) groups shaped by their values."""
     pieces = split_template(template)
+    if json_escaped:
+        pieces = [_json_escaped(p) for p in pieces]
     out = [prefix]
     names = {p.position: p.name for p in params}
     for i, piece in enumerate(pieces):
         out.append(r"\s+".join(re.escape(w) for w in re.split(r"\s+", piece)) if piece.strip() else
                    (r"\s+" if piece else ""))
         if i < len(pieces) - 1:
-            body = _slot_regex(values.get(i, ()), last=(i == len(pieces) - 2 and not pieces[-1].strip()))
+            body = _slot_regex(values.get(i, ()), last=(i == len(pieces) - 2 and not pieces[-1].strip()),
+                               follow=pieces[i + 1], lazy=lazy)
             out.append(f"(?P<{names.get(i, f'p{i}')}>{body})" if named else f"(?:{body})")
     out.append(suffix)
     return "".join(out)
@@ -143,6 +153,19 @@ class _Lines:
         self.con = store.cursor()
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {_LINES_TABLE} AS SELECT line, template_id AS tid, params "
                          f"FROM entries WHERE {system_where()}", [system])
+        self._by_tid: dict[str, list[tuple[str, list[str]]]] = {}
+        for line, tid, params in self.con.execute(f"SELECT line, tid, params FROM {_LINES_TABLE}").fetchall():
+            self._by_tid.setdefault(str(tid), []).append((str(line), [str(v) for v in (params or [])]))
+
+    def single_counts(self, tid: str, cands: Sequence[str]) -> list[tuple[int, int]]:
+        """(own, other) lines containing each candidate, in one scan."""
+        if not cands:
+            return []
+        cols = ", ".join("count(*) FILTER (WHERE contains(line, ?) AND tid = ?), "
+                         "count(*) FILTER (WHERE contains(line, ?) AND tid IS DISTINCT FROM ?)" for _ in cands)
+        args: list[object] = [x for c in cands for x in (c, tid, c, tid)]
+        row = self.con.execute(f"SELECT {cols} FROM {_LINES_TABLE}", args).fetchone() or ()
+        return [(int(row[2 * i]), int(row[2 * i + 1])) for i in range(len(cands))]
 
     def counts(self, tid: str, contains: Sequence[str], excludes: Sequence[str] = (),
                regex: str | None = None) -> tuple[int, int]:
@@ -166,24 +189,35 @@ class _Lines:
         return [str(r[0]) for r in rows if r[0] is not None]
 
     def lines_of(self, tid: str) -> list[tuple[str, list[str]]]:
-        rows = self.con.execute(f"SELECT line, params FROM {_LINES_TABLE} WHERE tid = ?", [tid]).fetchall()
-        return [(str(r[0]), [str(v) for v in (r[1] or [])]) for r in rows]
+        return self._by_tid.get(tid, [])
 
     def close(self) -> None:
         self.con.execute(f"DROP TABLE IF EXISTS {_LINES_TABLE}")
         self.con.close()
 
 
+def _json_escaped(text: str) -> str:
+    """How ``text`` appears inside a JSON string (a message stored in a JSON log line)."""
+    return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
 def _pieces(template: str) -> list[str]:
-    """Candidate literal filters: the constant texts between slots, longest first."""
+    """Candidate literal filters: the constant texts between slots, longest first.
+
+    Each also in its JSON-escaped form, for lines that are JSON objects around the message;
+    the filter search keeps only the forms every line of the template contains.
+    """
     out = {p.strip() for p in split_template(template) if len(p.strip()) >= _MIN_PIECE}
     out |= {w for p in split_template(template) for w in p.split() if len(w) >= _MIN_PIECE}
+    out |= {_json_escaped(p) for p in out}
     return sorted(out, key=lambda s: (-len(s), s))
 
 
 def _choose_filter(lines: _Lines, t: TemplateRow, texts: dict[str, str]) -> tuple[list[str], list[str], int]:
     """Greedy: positive constants while they help, then negatives from look-alike templates."""
-    cands = [c for c in _pieces(t.template) if lines.counts(t.template_id, [c])[0] == t.count]
+    pieces = _pieces(t.template)
+    singles = dict(zip(pieces, lines.single_counts(t.template_id, pieces)))
+    cands = [c for c in pieces if singles[c][0] == t.count]
     pos: list[str] = []
     foreign = lines.counts(t.template_id, [])[1]
     for _ in range(_MAX_POSITIVE):
@@ -191,7 +225,7 @@ def _choose_filter(lines: _Lines, t: TemplateRow, texts: dict[str, str]) -> tupl
         for c in cands:
             if c in pos or any(c in p for p in pos):
                 continue
-            f = lines.counts(t.template_id, [*pos, c])[1]
+            f = singles[c][1] if not pos else lines.counts(t.template_id, [*pos, c])[1]
             if best is None or f < best[0]:
                 best = (f, c)
         if best is None or best[0] >= foreign:
@@ -241,6 +275,7 @@ def _extraction_ok(rx: str, lines: Sequence[tuple[str, list[str]]]) -> bool:
 # the end of the line (the message is the last field of header formats).
 _PREFIXES = ("", r"(?:^|\s)", r"(?:^|[\s:\]\[(,])")
 _ANCHORS = tuple((p, s) for s in ("", r"\s*$") for p in _PREFIXES)
+_EXTRACTION_VARIANTS = tuple((p, s, lazy, js) for js in (False, True) for lazy in (False, True) for p, s in _ANCHORS)
 
 
 def build_recipe(lines: _Lines, t: TemplateRow, params: Sequence[Parameter], texts: dict[str, str],
@@ -252,8 +287,10 @@ def build_recipe(lines: _Lines, t: TemplateRow, params: Sequence[Parameter], tex
     extraction: str | None = None
     ext_rx: str | None = None
     if params:
-        for prefix, suffix in _ANCHORS:
-            rx = template_regex(t.template, params, values, prefix=prefix, suffix=suffix)
+        for prefix, suffix, lazy, js in _EXTRACTION_VARIANTS:
+            if js and _json_escaped(t.template) == t.template:
+                break  # nothing to escape: the JSON variants are the ones already tried
+            rx = template_regex(t.template, params, values, prefix=prefix, suffix=suffix, lazy=lazy, json_escaped=js)
             if _extraction_ok(rx, sample):
                 ext_rx = rx
                 break
@@ -262,8 +299,10 @@ def build_recipe(lines: _Lines, t: TemplateRow, params: Sequence[Parameter], tex
     pos, neg, foreign = _choose_filter(lines, t, texts)
     regex: str | None = None
     if foreign:
-        for prefix, suffix in _ANCHORS:
-            rx = template_regex(t.template, params, values, prefix=prefix, suffix=suffix, named=False)
+        for prefix, suffix, js in ((p, sfx, js) for js in (False, True) for p, sfx in _ANCHORS):
+            if js and _json_escaped(t.template) == t.template:
+                break
+            rx = template_regex(t.template, params, values, prefix=prefix, suffix=suffix, named=False, json_escaped=js)
             try:
                 own, other = lines.counts(t.template_id, pos, neg, regex=rx)
             except Exception:  # noqa: BLE001 - an RE2-invalid regex is simply not a candidate
@@ -340,11 +379,13 @@ def _verify_one(con: object, system: str, r: Recipe, names: list[str], runner: E
     rows = con.execute(  # type: ignore[attr-defined]
         f"SELECT line, params FROM entries WHERE {system_where()} AND template_id = ?",
         [system, r.template_id]).fetchall()
+    # A log query returns identical (timestamp, line) entries once, as Loki does, so the check
+    # compares distinct (line, values) pairs; extracted_ok counts the stored lines they cover.
     want = Counter((str(line), tuple(str(v) for v in (params or []))) for line, params in rows)
-    have = Counter((line, tuple(labels.get(n, "\x00missing") for n in names)) for line, labels in got)
-    r.extracted_ok = sum((want & have).values())
+    have = {(line, tuple(labels.get(n, "\x00missing") for n in names)) for line, labels in got}
+    r.extracted_ok = sum(n for key, n in want.items() if key in have)
     errors = sum(1 for _, labels in got if "__error__" in labels)
-    if have == want and not errors:
+    if have == set(want) and not errors:
         r.verified, r.reason = True, f"engine count {r.matched_count} matches; {r.extracted_ok} lines extract the stored values"
     else:
         r.verified = False

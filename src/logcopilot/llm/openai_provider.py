@@ -21,6 +21,7 @@ Example::
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -72,7 +73,7 @@ def _guard(call: Callable[[], T], where: str, timeout_s: float) -> T:
         raise TransientLLMError(f"{where}: no answer within {timeout_s:g}s (timeout)") from None
     except openai.APIConnectionError as exc:
         cause = exc.__cause__ or exc
-        if isinstance(cause, ValueError):  # the body was not JSON (decode error surfaced as connection error)
+        if isinstance(cause, json.JSONDecodeError):
             raise LLMResponseError(f"{where}: malformed JSON in the response body") from None
         raise TransientLLMError(f"{where}: cannot connect ({type(cause).__name__})") from None
     except openai.RateLimitError as exc:
@@ -88,8 +89,10 @@ def _guard(call: Callable[[], T], where: str, timeout_s: float) -> T:
         raise LLMResponseError(f"{where}: the response does not follow the OpenAI protocol") from None
     except openai.OpenAIError as exc:
         raise LLMError(f"{where}: {type(exc).__name__}: {exc}") from None
-    except ValueError:  # json.JSONDecodeError from parsing a 200 body
+    except json.JSONDecodeError:  # a 200 answer whose body is not JSON
         raise LLMResponseError(f"{where}: malformed JSON in the response body") from None
+    except ValueError as exc:  # the SDK's own checks on a decoded body ("No embedding data received")
+        raise LLMResponseError(f"{where}: unusable response ({exc})") from None
 
 
 def _error_detail(exc: Any) -> str:

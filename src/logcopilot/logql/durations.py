@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal
 
 __all__ = [
     "format_duration",
@@ -162,7 +163,8 @@ def parse_bytes(text: str) -> int:
             raise ValueError
         value = float(number)
     except ValueError:
-        raise ValueError(f"strconv.ParseFloat: parsing {_go_quote(number)}: invalid syntax") from None
+        reason = f"strconv.ParseFloat: parsing {_go_quote(number)}: invalid syntax"
+        raise ValueError(reason) from None
     unit = text[i:].strip().lower()
     if unit not in _BYTE_UNITS:
         raise ValueError(f"unhandled size name: {unit}")
@@ -229,6 +231,9 @@ def format_go_float(value: float) -> str:
     if value == int(value) and abs(value) < 1e21:
         return str(int(value))
     text = repr(value)
+    if "e" in text and abs(value) < 1e21:
+        # Go's 'f' format never uses an exponent: 1e-07 prints as 0.0000001.
+        text = format(Decimal(text), "f")
     return text
 
 

@@ -72,11 +72,7 @@ FUNCTION_TOKENS: dict[str, str] = {
     "ip": "ip",
 }
 
-_TWO_CHAR = frozenset({"|=", "|~", "|>", "!=", "!~", "!>", "=~", "==", ">=", "<="})
-_ONE_CHAR = frozenset("{}(),.=|+-*/%^<>")
-
 _WS = " \t\r\n"
-_IDENT = re.compile(r"[^\W\d]\w*")
 _DEC_NUMBER = re.compile(
     r"(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)(?:[eE][+-]?[0-9_]*)?"
 )
@@ -93,41 +89,37 @@ _BYTES_RUNES = frozenset("BikKMGTP.")
 
 
 class Token:
-    """One token: ``kind`` as error messages name it, ``value`` its decoded value."""
+    """One token: ``kind`` as error messages name it, ``value`` its decoded value.
 
-    __slots__ = ("col", "kind", "line", "pos", "text", "value")
+    ``line``/``col`` are computed on demand (only error messages need them).
+    """
 
-    def __init__(self, kind: str, text: str, value: object, line: int, col: int, pos: int) -> None:
+    __slots__ = ("_src", "kind", "line0", "pos", "text", "value")
+
+    def __init__(
+        self, kind: str, text: str, value: object, pos: int, src: str, line0: bool = False
+    ) -> None:
         self.kind = kind
         self.text = text
         self.value = value
-        self.line = line
-        self.col = col
         self.pos = pos
+        self._src = src
+        self.line0 = line0
+
+    @property
+    def line(self) -> int:
+        if self.line0 or not self._src:
+            return 0
+        return self._src.count("\n", 0, self.pos) + 1
+
+    @property
+    def col(self) -> int:
+        if not self._src:
+            return 0
+        return self.pos - (self._src.rfind("\n", 0, self.pos) + 1) + 1
 
     def __repr__(self) -> str:
         return f"Token({self.kind}, {self.text!r}, {self.line}:{self.col})"
-
-
-class _Scanner:
-    def __init__(self, src: str) -> None:
-        self.src = src
-        self.n = len(src)
-        self.line_starts = [0]
-        for i, ch in enumerate(src):
-            if ch == "\n":
-                self.line_starts.append(i + 1)
-
-    def line_col(self, pos: int) -> tuple[int, int]:
-        starts = self.line_starts
-        lo, hi = 0, len(starts) - 1
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if starts[mid] <= pos:
-                lo = mid
-            else:
-                hi = mid - 1
-        return lo + 1, pos - starts[lo] + 1
 
 
 def _unquote_go(body: str) -> str:
@@ -149,9 +141,8 @@ def _unquote_go(body: str) -> str:
             out.append(int(esc[1:], 16))
         elif kind in "uU":
             code = int(esc[1:], 16)
-            out += chr(code if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else 0xFFFD).encode(
-                "utf-8"
-            )
+            valid = code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF
+            out += chr(code if valid else 0xFFFD).encode("utf-8")
         else:
             out.append(int(esc, 8) & 0xFF)
         pos = m.end()
@@ -202,27 +193,73 @@ def _try_bytes(src: str, start: int, i: int) -> tuple[int, int] | None:
         return None
 
 
-def tokenize(src: str) -> list[Token]:
+_FAST = re.compile(
+    r"""(?P<ws>[ \t\r\n]+)"""
+    r"""|(?P<str>"(?:[^"\\\n]|\\[^\n])*")"""
+    r"""|(?P<ident>[^\W\d]\w*)"""
+    r"""|(?P<op>\|[=~>]|![=~>]|=[~=]|[<>]=|[{}(),=|+*/%^<>\]]|\.(?![0-9]))"""
+)
+
+
+def tokenize(src: str) -> list[Token]:  # noqa: C901 - one branch per token shape
     """All tokens of ``src``, ending with ``$end`` (or an ``ERROR`` token)."""
-    sc = _Scanner(src)
     toks: list[Token] = []
     add = toks.append
-    n = sc.n
+    n = len(src)
     i = 0
+    fast = _FAST.match
 
     def error(msg: str, pos: int, line0: bool = False) -> list[Token]:
-        line, col = sc.line_col(pos)
-        add(Token("ERROR", "", msg, 0 if line0 else line, col, pos))
+        add(Token("ERROR", "", msg, pos, src, line0))
         return toks
 
     while True:
-        while i < n and src[i] in _WS:
-            i += 1
+        m = fast(src, i)
+        if m is not None:
+            group = m.lastgroup
+            j = m.end()
+            if group == "ws":
+                i = j
+                continue
+            if group == "ident":
+                word = m.group()
+                low = word.lower()
+                fn = FUNCTION_TOKENS.get(low)
+                if fn is not None and _is_function(src, j):
+                    add(Token(fn, word, low, i, src))
+                elif low in KEYWORDS:
+                    add(Token(KEYWORDS[low], word, low, i, src))
+                else:
+                    add(Token("IDENTIFIER", word, word, i, src))
+                i = j
+                continue
+            if group == "str":
+                text = m.group()
+                body = text[1:-1]
+                if "\\" in body:
+                    k = 0
+                    while True:
+                        k = body.find("\\", k)
+                        if k < 0:
+                            break
+                        esc = _ESCAPE.match(body, k)
+                        if esc is None:
+                            return error("invalid char escape", i)
+                        k = esc.end()
+                    body = _unquote_go(body)
+                add(Token("STRING", text, body, i, src))
+                i = j
+                continue
+            if group == "op":
+                text = m.group()
+                if text == "/" and j < n and src[j] in "/*":
+                    pass  # a Go comment: handled below
+                else:
+                    add(Token(text, text, text, i, src, len(text) == 2))
+                    i = j
+                    continue
         if i >= n:
-            # Go's scanner has no position before it reads a character: an empty query
-            # ends at line 0, col 0, which Loki prints without a position.
-            line, col = sc.line_col(n) if n else (0, 0)
-            add(Token("$end", "", None, line, col, n))
+            add(Token("$end", "", None, n, src))
             return toks
         ch = src[i]
         start = i
@@ -241,69 +278,60 @@ def tokenize(src: str) -> list[Token]:
                 return error("comment not terminated", start)
             i = end + 2
             continue
-        line, col = sc.line_col(start)
         if ch == '"':
             j = i + 1
             while j < n and src[j] != '"' and src[j] != "\n":
                 if src[j] == "\\":
-                    m = _ESCAPE.match(src, j)
-                    if m is None:
+                    esc = _ESCAPE.match(src, j)
+                    if esc is None:
                         return error("invalid char escape", start)
-                    j = m.end()
+                    j = esc.end()
                 else:
                     j += 1
-            if j >= n or src[j] != '"':
-                return error("literal not terminated", start)
-            body = src[i + 1 : j]
-            add(Token("STRING", src[i : j + 1], _unquote_go(body), line, col, start))
-            i = j + 1
-            continue
+            return error("literal not terminated", start)
         if ch == "`":
             j = src.find("`", i + 1)
             if j < 0:
                 return error("literal not terminated", start)
             body = src[i + 1 : j].replace("\r", "")
-            add(Token("STRING", src[i : j + 1], body, line, col, start))
+            add(Token("STRING", src[i : j + 1], body, start, src))
             i = j + 1
             continue
         if ch == "'":
             j = i + 1
-            count = 0
             while j < n and src[j] != "'" and src[j] != "\n":
                 j += 2 if src[j] == "\\" else 1
-                count += 1
             if j >= n or src[j] != "'":
                 return error("literal not terminated", start)
             return error("invalid char literal", start)
-        if ch.isdigit() or (ch == "." and i + 1 < n and src[i + 1].isdigit()):
-            m = (_HEX_NUMBER if src.startswith(("0x", "0X"), i) else _DEC_NUMBER).match(src, i)
-            assert m is not None
-            j = m.end()
-            if src[j - 1] in "eEpP+-" and m.group(0)[-1] in "eEpP+-":
+        if "0" <= ch <= "9" or (ch == "." and i + 1 < n and "0" <= src[i + 1] <= "9"):
+            num = (_HEX_NUMBER if src.startswith(("0x", "0X"), i) else _DEC_NUMBER).match(src, i)
+            assert num is not None
+            j = num.end()
+            if num.group(0)[-1] in "eEpP+-":
                 return error("exponent has no digits", start)
             dur = _try_duration(src, start, j)
             if dur is not None:
-                add(Token("DURATION", src[start : dur[1]], dur[0], 0, col, start))
+                add(Token("DURATION", src[start : dur[1]], dur[0], start, src, True))
                 i = dur[1]
                 continue
             size = _try_bytes(src, start, j)
             if size is not None:
-                add(Token("BYTES", src[start : size[1]], size[0], 0, col, start))
+                add(Token("BYTES", src[start : size[1]], size[0], start, src, True))
                 i = size[1]
                 continue
-            add(Token("NUMBER", src[start:j], src[start:j], line, col, start))
+            add(Token("NUMBER", src[start:j], src[start:j], start, src))
             i = j
             continue
         if ch == "[":
             end = src.find("]", i + 1)
             if end < 0:
                 return error("missing closing ']' in duration", start, line0=True)
-            text = src[i + 1 : end]
             try:
-                ns = parse_range_duration(text)
+                ns = parse_range_duration(src[i + 1 : end])
             except ValueError as exc:
                 return error(str(exc), start, line0=True)
-            add(Token("RANGE", src[start : end + 1], ns, 0, col, start))
+            add(Token("RANGE", src[start : end + 1], ns, start, src, True))
             i = end + 1
             continue
         if ch == "-":
@@ -313,40 +341,19 @@ def tokenize(src: str) -> list[Token]:
                     j += 1
                 flag = src[i:j]
                 if flag in ("--strict", "--keep-empty"):
-                    add(Token("FUNCTION_FLAG", flag, flag, 0, col, start))
+                    add(Token("FUNCTION_FLAG", flag, flag, start, src, True))
                     i = j
                     continue
             dur = _try_duration(src, start, i + 1)
             if dur is not None:
-                add(Token("DURATION", src[start : dur[1]], dur[0], 0, col, start))
+                add(Token("DURATION", src[start : dur[1]], dur[0], start, src, True))
                 i = dur[1]
                 continue
-        if ch.isalpha() or ch == "_":
-            m = _IDENT.match(src, i)
-            assert m is not None
-            word = m.group(0)
-            j = m.end()
-            low = word.lower()
-            fn = FUNCTION_TOKENS.get(low)
-            if fn is not None and _is_function(src, j):
-                add(Token(fn, word, low, line, col, start))
-            elif low in KEYWORDS:
-                add(Token(KEYWORDS[low], word, low, line, col, start))
-            else:
-                add(Token("IDENTIFIER", word, word, line, col, start))
-            i = j
-            continue
-        two = src[i : i + 2]
-        if two in _TWO_CHAR:
-            add(Token(two, two, two, 0, col, start))
-            i += 2
-            continue
-        if ch in _ONE_CHAR or ch in "[]":
-            add(Token(ch, ch, ch, line, col, start))
+            add(Token("-", "-", "-", start, src))
             i += 1
             continue
         # Loki hands any other character to the parser as an identifier.
-        add(Token("IDENTIFIER", ch, ch, line, col, start))
+        add(Token("IDENTIFIER", ch, ch, start, src))
         i += 1
 
 

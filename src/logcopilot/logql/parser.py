@@ -18,20 +18,20 @@ juxtaposition take everything to their right (goyacc's shift preference).
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import re
 
-from ..errors import LogQLError, ParseError, SemanticError, UnsupportedError
+from ..errors import ParseError, SemanticError, UnsupportedError
 from . import ast as A
 from .durations import round_bytes_like_loki
-from .lexer import Token, go_quote as _quote, tokenize
+from .lexer import Token, tokenize
+from .lexer import go_quote as _quote
 from .re2check import named_groups, regex_error
-from .tmplcheck import template_error
+from .validate import check_stages, validate
 
 __all__ = ["MAX_DEPTH", "MAX_QUERY_BYTES", "make_parse_error", "parse"]
 
-MAX_QUERY_BYTES = 5120  # Loki's maxInputSize
+MAX_QUERY_BYTES = 131072  # Loki's maxInputSize (128 KiB since 3.x)
 MAX_DEPTH = 200  # nesting guard: deeper queries get a clear error, never a RecursionError
 
 _RANGE_OPS = {
@@ -80,12 +80,8 @@ _GO_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def make_parse_error(reason: str, line: int, col: int, query: str = "") -> ParseError:
-    """A ParseError; at line 0, col 0 Loki prints no position (``parse error : reason``)."""
-    err = ParseError(reason, line, col, query)
-    if line == 0 and col == 0:
-        err.message = f"parse error : {reason}"
-        err.args = (err.message,)
-    return err
+    """A ParseError; at line 0, col 0 it prints no position (``parse error : reason``)."""
+    return ParseError(reason, line, col, query)
 
 
 def parse(query: str) -> A.Expr:
@@ -100,31 +96,27 @@ def parse(query: str) -> A.Expr:
             f"input size too long ({size} > {MAX_QUERY_BYTES})", 0, 0, query
         )
     try:
-        expr = _Parser(query).parse_root()
-    except LogQLError:
-        raise
-    except RecursionError:
+        parser = _Parser(query)
+        expr = parser.parse_root()
+    except RecursionError:  # only reachable from a caller already deep in its own stack
         raise make_parse_error("syntax error: expression nested too deeply", 0, 0, query) from None
-    _validate(expr)
-    _check_stages(expr)
+    validate(expr, parser.deferred)
+    check_stages(expr)
     return expr
 
 
 # ----------------------------------------------------------------------------- helpers
-def _go_float(text: str) -> float:
-    """``strconv.ParseFloat`` for a NUMBER token; SemanticError like Loki on failure."""
+def _go_float(text: str) -> tuple[float, str | None]:
+    """``strconv.ParseFloat`` of a NUMBER token: (value, error text or None).
+
+    Like Go, a syntax error gives 0 and an out-of-range value gives an infinity.
+    """
     if not _GO_FLOAT.fullmatch(text):
-        raise SemanticError(
-            f"unable to parse literal as a float: strconv.ParseFloat: parsing {_quote(text)}: "
-            "invalid syntax"
-        )
+        return 0.0, f"strconv.ParseFloat: parsing {_quote(text)}: invalid syntax"
     value = float(text)
     if math.isinf(value):
-        raise SemanticError(
-            f"unable to parse literal as a float: strconv.ParseFloat: parsing {_quote(text)}: "
-            "value out of range"
-        )
-    return value
+        return value, f"strconv.ParseFloat: parsing {_quote(text)}: value out of range"
+    return value, None
 
 
 def _go_percent_f(value: float) -> str:
@@ -144,13 +136,19 @@ def _check_matcher_regex(name: str, op: str, value: str) -> None:
 
 
 class _Parser:
-    __slots__ = ("depth", "i", "query", "toks")
+    __slots__ = ("deferred", "depth", "i", "query", "toks")
 
     def __init__(self, query: str) -> None:
         self.query = query
         self.toks = tokenize(query)
         self.i = 0
         self.depth = 0
+        # Errors Loki records on a node while parsing and reports during validation,
+        # after the whole query parsed (keyed by node identity).
+        self.deferred: dict[int, str] = {}
+
+    def defer(self, node: object, reason: str) -> None:
+        self.deferred[id(node)] = reason
 
     # ------------------------------------------------------------------ token access
     def peek(self) -> Token:
@@ -193,13 +191,7 @@ class _Parser:
         return expr
 
     def parse_expr(self, min_prec: int) -> A.Expr:
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            tok = self.peek()
-            raise make_parse_error(
-                f"syntax error: expression nested deeper than {MAX_DEPTH} levels",
-                tok.line, tok.col, self.query,
-            )
+        self.too_deep()
         lhs = self.parse_operand()
         while True:
             tok = self.peek()
@@ -210,7 +202,7 @@ class _Parser:
             op = tok.kind
             return_bool, matching = self.parse_bin_modifiers()
             rhs = self.parse_expr(prec if op == "^" else prec + 1)
-            lhs = _make_binop(op, lhs, rhs, return_bool, matching)
+            lhs = self.make_binop(op, lhs, rhs, return_bool, matching)
         self.depth -= 1
         return lhs
 
@@ -241,22 +233,30 @@ class _Parser:
             self.expect("(")
             number = self.expect("NUMBER")
             self.expect(")")
-            return A.Vector(_go_float(number.text))
+            value, err = _go_float(number.text)
+            vector = A.Vector(value)
+            if err is not None:
+                self.defer(vector, f"unable to parse vectorExpr as a float: {err}")
+            return vector
         if kind == "label_replace":
             return self.parse_label_replace()
         if kind in ("NUMBER", "+", "-"):
-            return A.NumberLiteral(self.parse_literal())
+            value, err = self.parse_literal()
+            literal = A.NumberLiteral(value)
+            if err is not None:
+                self.defer(literal, f"unable to parse literal as a float: {err}")
+            return literal
         if kind == "variants":
             raise UnsupportedError("variants(...) of (...) queries are not supported")
         raise self.fail(tok)
 
-    def parse_literal(self) -> float:
+    def parse_literal(self) -> tuple[float, str | None]:
+        """``NUMBER``, ``+NUMBER`` or ``-NUMBER``: (value, ParseFloat error or None)."""
         tok = self.advance()
         if tok.kind == "NUMBER":
             return _go_float(tok.text)
-        number = self.expect("NUMBER")
-        value = _go_float(number.text)
-        return -value if tok.kind == "-" else value
+        value, err = _go_float(self.expect("NUMBER").text)
+        return (-value if tok.kind == "-" else value), err
 
     def parse_bin_modifiers(self) -> tuple[bool, A.VectorMatching | None]:
         return_bool = False
@@ -280,6 +280,56 @@ class _Parser:
                 self.i += 1
                 include = self.parse_label_list()
         return return_bool, A.VectorMatching(on, labels, card, include)  # type: ignore[arg-type]
+
+    def make_binop(
+        self,
+        op: str,
+        lhs: A.Expr,
+        rhs: A.Expr,
+        return_bool: bool,
+        matching: A.VectorMatching | None,
+    ) -> A.BinaryOp:
+        """Loki's ``mustNewBinOpExpr`` checks, recorded on the node for validation."""
+        node = A.BinaryOp(op, lhs, rhs, return_bool, matching)  # type: ignore[arg-type]
+        reason: str | None = None
+        if isinstance(lhs, A.LogQuery):
+            reason = f"unexpected type for left leg of binary operation ({op}): {_go_type(lhs)}"
+        elif isinstance(rhs, A.LogQuery):
+            reason = f"unexpected type for right leg of binary operation ({op}): {_go_type(rhs)}"
+        else:
+            left = self.constant(lhs)
+            right = self.constant(rhs)
+            for value in (left, right):
+                if isinstance(value, str):
+                    reason = reason or value
+            if reason is None and op in ("and", "or", "unless"):
+                if left is not None:
+                    reason = (
+                        f"unexpected literal for left leg of logical/set binary operation ({op}): "
+                        f"{_go_percent_f(left)}"  # type: ignore[arg-type]
+                    )
+                elif right is not None:
+                    reason = (
+                        f"unexpected literal for right leg of logical/set binary operation ({op}): "
+                        f"{_go_percent_f(right)}"  # type: ignore[arg-type]
+                    )
+        if reason is not None:
+            self.defer(node, reason)
+        return node
+
+    def constant(self, expr: A.Expr) -> float | str | None:
+        """The value Loki folds ``expr`` to (it reduces literal-only binops at parse time).
+
+        None when ``expr`` is not a literal; the literal's error text when it has one.
+        """
+        if isinstance(expr, A.NumberLiteral):
+            return self.deferred.get(id(expr), expr.value)
+        if not isinstance(expr, A.BinaryOp) or id(expr) in self.deferred:
+            return None
+        left, right = self.constant(expr.lhs), self.constant(expr.rhs)
+        if not isinstance(left, float) or not isinstance(right, float):
+            return None
+        return fold_constant(expr.op, left, right)
 
     def parse_label_list(self) -> tuple[str, ...]:
         """After ``(``: ``)`` or ``a, b)``."""
@@ -322,26 +372,42 @@ class _Parser:
         if self.peek().kind in ("by", "without"):
             grouping = self.parse_grouping()
         param: float | None = None
+        reason: str | None = None
         if param_text is not None:
             if op != "quantile_over_time":
-                raise SemanticError(f"parameter {param_text} not supported for operation {op}")
-            param = _go_float(param_text)
+                reason = f"parameter {param_text} not supported for operation {op}"
+            else:
+                param, err = _go_float(param_text)
+                if err is not None:
+                    reason = f"invalid parameter for operation {op}: {err}"
         elif op == "quantile_over_time":
-            raise SemanticError(f"parameter required for operation {op}")
-        if grouping is not None and op not in _GROUPING_OK:
-            raise SemanticError(f"grouping not allowed for {op} aggregation")
-        if log_range.unwrap is not None:
-            if op not in _UNWRAP_OK:
-                raise SemanticError(f"invalid aggregation {op} with unwrap")
-        elif op not in _NO_UNWRAP_OK:
-            raise SemanticError(f"invalid aggregation {op} without unwrap")
-        return A.RangeAggregation(op, log_range, param, grouping)  # type: ignore[arg-type]
+            reason = f"parameter required for operation {op}"
+        if reason is None and grouping is not None and op not in _GROUPING_OK:
+            reason = f"grouping not allowed for {op} aggregation"
+        if reason is None and log_range.unwrap is not None and op not in _UNWRAP_OK:
+            reason = f"invalid aggregation {op} with unwrap"
+        if reason is None and log_range.unwrap is None and op not in _NO_UNWRAP_OK:
+            reason = f"invalid aggregation {op} without unwrap"
+        node = A.RangeAggregation(op, log_range, param, grouping)  # type: ignore[arg-type]
+        if reason is not None:
+            self.defer(node, reason)
+        return node
+
+    def too_deep(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            tok = self.peek()
+            raise make_parse_error(
+                f"syntax error: expression nested deeper than {MAX_DEPTH} levels",
+                tok.line, tok.col, self.query,
+            )
 
     def parse_log_range(self) -> A.LogRange:
         tok = self.peek()
         if tok.kind == "(":
             self.i += 1
             if self.peek().kind == "(":
+                self.too_deep()
                 inner = self.parse_log_range()
                 self.expect(")", ())
                 return inner
@@ -361,7 +427,8 @@ class _Parser:
                     raise self.fail(self.peek2(), ("unwrap",))
                 self.i += 2
                 unwrap = self.parse_unwrap()
-            return A.LogRange(A.LogQuery(selector, stages), range_ns, offset, unwrap)  # type: ignore[arg-type]
+            query = A.LogQuery(selector, stages)
+            return A.LogRange(query, int(range_ns), offset, unwrap)  # type: ignore[arg-type]
         selector = self.parse_selector()
         stages, unwrap = self.parse_pipeline(in_range=True)
         return self.finish_log_range(selector, stages, unwrap)
@@ -378,7 +445,8 @@ class _Parser:
         offset = self.parse_offset()
         if not stages and unwrap is None:
             stages, unwrap = self.parse_pipeline(in_range=True)
-        return A.LogRange(A.LogQuery(selector, stages), range_ns, offset, unwrap)  # type: ignore[arg-type]
+        query = A.LogQuery(selector, stages)
+        return A.LogRange(query, int(range_ns), offset, unwrap)  # type: ignore[arg-type]
 
     def parse_offset(self) -> int:
         if self.peek().kind != "offset":
@@ -428,20 +496,24 @@ class _Parser:
         if grouping is None and self.peek().kind in ("by", "without"):
             grouping = self.parse_grouping()
         param: float | None = None
+        reason: str | None = None
         if op in ("topk", "bottomk", "approx_topk"):
             if param_text is None:
-                raise SemanticError(f"parameter required for operation {op}")
-            if not re.fullmatch(r"[+-]?[0-9]+", param_text):
-                raise SemanticError(f"invalid parameter {op}({param_text},")
-            k = int(param_text)
-            if k <= 0:
-                raise SemanticError(f"invalid parameter (must be greater than 0) {op}({param_text}")
-            if op == "approx_topk" and grouping is not None:
-                raise SemanticError(f"grouping not allowed for {op} aggregation")
-            param = float(k)
+                reason = f"parameter required for operation {op}"
+            elif not re.fullmatch(r"[+-]?[0-9]+", param_text):
+                reason = f"invalid parameter {op}({param_text},"
+            elif int(param_text) <= 0:
+                reason = f"invalid parameter (must be greater than 0) {op}({param_text}"
+            elif op == "approx_topk" and grouping is not None:
+                reason = f"grouping not allowed for {op} aggregation"
+            else:
+                param = float(int(param_text))
         elif param_text is not None:
-            raise SemanticError(f"unsupported parameter for operation {op}({param_text},")
-        return A.VectorAggregation(op, inner, grouping, param)  # type: ignore[arg-type]
+            reason = f"unsupported parameter for operation {op}({param_text},"
+        node = A.VectorAggregation(op, inner, grouping, param)  # type: ignore[arg-type]
+        if reason is not None:
+            self.defer(node, reason)
+        return node
 
     def parse_label_replace(self) -> A.LabelReplace:
         self.i += 1
@@ -453,12 +525,11 @@ class _Parser:
             args.append(self.expect("STRING").value)
         self.expect(")")
         dst, replacement, src, regex = (str(a) for a in args)
+        node = A.LabelReplace(inner, dst, replacement, src, regex)
         err = regex_error("^(?:" + regex + ")$")
         if err is not None:
-            raise SemanticError(f"invalid regex in label_replace: {err}")
-        if not re.fullmatch(r"[a-zA-Z_][a-zA-Z0-9_]*", dst):
-            raise SemanticError(f"invalid destination label name in label_replace(): {dst}")
-        return A.LabelReplace(inner, dst, replacement, src, regex)
+            self.defer(node, f"invalid regex in label_replace: {err}")
+        return node
 
     # ------------------------------------------------------------------ log queries
     def parse_selector(self) -> A.StreamSelector:
@@ -604,7 +675,8 @@ class _Parser:
                 self.i += 1
                 value = str(self.expect("STRING").value)
                 _check_matcher_regex(name, op, value)
-                items.append(A.LabelItem(name, A.Matcher(name, op, value)))  # type: ignore[arg-type]
+                matcher = A.Matcher(name, op, value)  # type: ignore[arg-type]
+                items.append(A.LabelItem(name, matcher))
             else:
                 items.append(A.LabelItem(name))
             if self.peek().kind != ",":
@@ -613,13 +685,7 @@ class _Parser:
 
     # ------------------------------------------------------------------ label filters
     def parse_label_filter(self, min_prec: int) -> A.LabelFilter:
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            tok = self.peek()
-            raise make_parse_error(
-                f"syntax error: expression nested deeper than {MAX_DEPTH} levels",
-                tok.line, tok.col, self.query,
-            )
+        self.too_deep()
         left = self.parse_label_filter_primary()
         while True:
             kind = self.peek().kind
@@ -669,49 +735,63 @@ class _Parser:
             return A.IpLabelFilter(name, op, cidr)  # type: ignore[arg-type]
         if val.kind == "DURATION":
             self.i += 1
-            return A.DurationLabelFilter(name, cmp_op, int(val.value), val.text)  # type: ignore[arg-type]
+            ns = int(val.value)  # type: ignore[call-overload]
+            return A.DurationLabelFilter(name, cmp_op, ns, val.text)  # type: ignore[arg-type]
         if val.kind == "BYTES":
             self.i += 1
             rounded = round_bytes_like_loki(int(val.value))  # type: ignore[arg-type]
-            return A.BytesLabelFilter(name, cmp_op, float(rounded), val.text)  # type: ignore[arg-type]
+            size = float(rounded)
+            return A.BytesLabelFilter(name, cmp_op, size, val.text)  # type: ignore[arg-type]
         if val.kind in ("NUMBER", "+", "-"):
             start = val.pos
-            value = self.parse_literal()
+            # Loki keeps only the literal's value here: a bad number silently becomes 0.
+            value, _ = self.parse_literal()
             text = self.query[start : self.toks[self.i - 1].pos + len(self.toks[self.i - 1].text)]
-            return A.NumericLabelFilter(name, cmp_op, value, re.sub(r"\s+", "", text))  # type: ignore[arg-type]
+            text = re.sub(r"\s+", "", text)
+            return A.NumericLabelFilter(name, cmp_op, value, text)  # type: ignore[arg-type]
         raise self.fail(val)
 
 
 # ----------------------------------------------------------------------------- semantics
+def fold_constant(op: str, left: float, right: float) -> float:
+    """Loki's ``MergeBinOp`` on two scalars: x/0 and x%0 are NaN, comparisons give 0/1."""
+    try:
+        if op == "+":
+            return left + right
+        if op == "-":
+            return left - right
+        if op == "*":
+            return left * right
+        if op == "/":
+            return math.nan if right == 0 else left / right
+        if op == "%":
+            return math.nan if right == 0 else math.fmod(left, right)
+        if op == "^":
+            return _go_pow(left, right)
+    except OverflowError:
+        return math.inf
+    compare = {
+        "==": left == right, "!=": left != right, ">": left > right,
+        ">=": left >= right, "<": left < right, "<=": left <= right,
+    }
+    return 1.0 if compare[op] else 0.0
+
+
+def _go_pow(x: float, y: float) -> float:
+    try:
+        return math.pow(x, y)
+    except (OverflowError, ValueError):
+        if x < 0 and not y.is_integer():
+            return math.nan
+        if x == 0 and y < 0:
+            return math.inf
+        return math.inf if abs(x) > 1 or y < 0 else 0.0
+
+
 def _go_type(expr: A.Expr) -> str:
     if isinstance(expr, A.LogQuery):
         return "*syntax.PipelineExpr" if expr.pipeline else "*syntax.MatchersExpr"
     return type(expr).__name__
-
-
-def _make_binop(
-    op: str, lhs: A.Expr, rhs: A.Expr, return_bool: bool, matching: A.VectorMatching | None
-) -> A.BinaryOp:
-    if isinstance(lhs, A.LogQuery):
-        raise SemanticError(
-            f"unexpected type for left leg of binary operation ({op}): {_go_type(lhs)}"
-        )
-    if isinstance(rhs, A.LogQuery):
-        raise SemanticError(
-            f"unexpected type for right leg of binary operation ({op}): {_go_type(rhs)}"
-        )
-    if op in ("and", "or", "unless"):
-        if isinstance(lhs, A.NumberLiteral):
-            raise SemanticError(
-                f"unexpected literal for left leg of logical/set binary operation ({op}): "
-                f"{_go_percent_f(lhs.value)}"
-            )
-        if isinstance(rhs, A.NumberLiteral):
-            raise SemanticError(
-                f"unexpected literal for right leg of logical/set binary operation ({op}): "
-                f"{_go_percent_f(rhs.value)}"
-            )
-    return A.BinaryOp(op, lhs, rhs, return_bool, matching)  # type: ignore[arg-type]
 
 
 def _check_pattern(pattern: str) -> None:
@@ -729,223 +809,7 @@ def _check_pattern(pattern: str) -> None:
     seen: set[str] = set()
     for n in names:
         if n != "_" and n in seen:
-            raise SemanticError(f"invalid pattern parser: duplicate capture name ({n}): invalid expression")
+            raise SemanticError(
+                f"invalid pattern parser: duplicate capture name ({n}): invalid expression"
+            )
         seen.add(n)
-
-
-def _matches_empty(m: A.Matcher) -> bool:
-    if m.op == "=":
-        return m.value == ""
-    if m.op == "!=":
-        return m.value != ""
-    try:
-        hit = re.fullmatch(m.value, "") is not None
-    except (re.error, RecursionError, OverflowError):
-        hit = m.value in ("", ".*")
-    return hit if m.op == "=~" else not hit
-
-
-def _selectors(expr: A.Expr) -> list[A.StreamSelector]:
-    if isinstance(expr, A.LogQuery):
-        return [expr.selector]
-    if isinstance(expr, A.RangeAggregation):
-        return [expr.range.query.selector]
-    if isinstance(expr, (A.VectorAggregation, A.LabelReplace)):
-        return _selectors(expr.expr)
-    if isinstance(expr, A.BinaryOp):
-        return _selectors(expr.lhs) + _selectors(expr.rhs)
-    return []
-
-
-_EMPTY_COMPATIBLE = (
-    "queries require at least one regexp or equality matcher that does not have an "
-    'empty-compatible value. For instance, app=~".*" does not meet this requirement, '
-    'but app=~".+" will'
-)
-
-
-def _validate(expr: A.Expr) -> None:
-    """Loki's post-parse ``validateExpr``: sort grouping, then selectors (left to right)."""
-    if isinstance(expr, A.BinaryOp):
-        _validate(expr.lhs)
-        _validate(expr.rhs)
-        return
-    if isinstance(expr, (A.NumberLiteral, A.Vector)):
-        return
-    if isinstance(expr, A.VectorAggregation):
-        if expr.op in ("sort", "sort_desc") and expr.grouping is not None and expr.grouping.labels:
-            raise SemanticError("sort and sort_desc doesn't allow grouping by ")
-        _validate(expr.expr)
-        return
-    for selector in _selectors(expr):
-        if all(_matches_empty(m) for m in selector.matchers):
-            raise SemanticError(_EMPTY_COMPATIBLE)
-
-
-# ----------------------------------------------------------------------------- stages
-def _log_queries(expr: A.Expr) -> list[A.LogQuery]:
-    if isinstance(expr, A.LogQuery):
-        return [expr]
-    if isinstance(expr, A.RangeAggregation):
-        return [expr.range.query]
-    if isinstance(expr, (A.VectorAggregation, A.LabelReplace)):
-        return _log_queries(expr.expr)
-    if isinstance(expr, A.BinaryOp):
-        return _log_queries(expr.lhs) + _log_queries(expr.rhs)
-    return []
-
-
-def _check_stages(expr: A.Expr) -> None:
-    """Errors Loki raises when it builds a pipeline: ``stage '<stage>' : <reason>``."""
-    from .printer import loki_stage_string
-
-    for query in _log_queries(expr):
-        for group in _reorder_stages(query.pipeline):
-            reason = _stage_error(group)
-            if reason is not None:
-                raise SemanticError(f"stage '{loki_stage_string(group)}' : {reason}")
-
-
-def _reorder_stages(stages: tuple[A.Stage, ...]) -> list[tuple[A.Stage, ...]]:
-    """Loki moves line filters ahead of parsers; consecutive ones become one stage."""
-    result: list[tuple[A.Stage, ...]] = []
-    filters: list[A.Stage] = []
-    others: list[A.Stage] = []
-
-    def flush() -> None:
-        if filters:
-            result.append(tuple(filters))
-        result.extend((s,) for s in others)
-        filters.clear()
-        others.clear()
-
-    for stage in stages:
-        if isinstance(stage, A.LabelFilterStage):
-            flush()
-            result.append((stage,))
-        elif isinstance(stage, A.LineFilter):
-            filters.append(stage)
-        elif isinstance(stage, A.LineFormat):
-            others.append(stage)
-            flush()
-        elif isinstance(stage, A.UnpackParser):
-            others.append(stage)
-            flush()
-        else:
-            others.append(stage)
-    flush()
-    return result
-
-
-def _stage_error(group: tuple[A.Stage, ...]) -> str | None:
-    first = group[0]
-    if isinstance(first, A.LineFilter):
-        for line_filter in reversed(group):
-            assert isinstance(line_filter, A.LineFilter)
-            for arg in line_filter.args:
-                reason = _line_filter_error(line_filter.op, arg)
-                if reason is not None:
-                    return reason
-        return None
-    if isinstance(first, A.JsonParser):
-        for param in first.params:
-            reason = _json_expression_error(param.expression or param.name)
-            if reason is not None:
-                return reason
-        return None
-    if isinstance(first, A.LineFormat):
-        reason = template_error(first.template, "line")
-        return None if reason is None else f"invalid line template: {reason}"
-    if isinstance(first, A.LabelFormat):
-        seen: set[str] = set()
-        for item in first.items:
-            if item.dst in seen:
-                return f"label name {item.dst} is not unique"
-            seen.add(item.dst)
-            if item.is_template:
-                reason = template_error(item.src, "label")
-                if reason is not None:
-                    return f"invalid template for label '{item.dst}': {reason}"
-    return None
-
-
-def _line_filter_error(op: str, arg: A.LineFilterArg) -> str | None:
-    if arg.is_ip:
-        if op not in ("|=", "!="):
-            return "ip: invalid operation"
-        if not _valid_ip_pattern(arg.value):
-            return f"ip: invalid pattern: {_quote(arg.value)}"
-        return None
-    if op in ("|~", "!~"):
-        return regex_error(arg.value)
-    return None
-
-
-def _valid_ip_pattern(text: str) -> bool:
-    try:
-        if "/" in text:
-            ipaddress.ip_network(text, strict=False)
-        elif "-" in text:
-            lo, hi = text.split("-", 1)
-            a, b = ipaddress.ip_address(lo), ipaddress.ip_address(hi)
-            if a.version != b.version or a > b:  # type: ignore[operator]
-                return False
-        else:
-            ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _json_expression_error(expression: str) -> str | None:
-    """Syntax of a ``| json`` field expression: ``a.b[0]["c d"]``."""
-    i = 0
-    n = len(expression)
-    expecting_field = True
-    while i < n:
-        c = expression[i]
-        if c == "[":
-            j = i + 1
-            if j >= n:
-                return (
-                    f"cannot parse expression [{expression}]: syntax error: unexpected $end, "
-                    "expecting STRING or INDEX"
-                )
-            if expression[j] == '"':
-                k = j + 1
-                while k < n and expression[k] != '"':
-                    k += 2 if expression[k] == "\\" else 1
-                if k >= n:
-                    return f"cannot parse expression [{expression}]: literal not terminated"
-                j = k + 1
-            else:
-                k = j
-                while k < n and expression[k].isdigit():
-                    k += 1
-                if k == j:
-                    return (
-                        f"cannot parse expression [{expression}]: syntax error: unexpected "
-                        f"{expression[j]!s}, expecting STRING or INDEX"
-                    )
-                j = k
-            if j >= n:
-                return (
-                    f"cannot parse expression [{expression}]: syntax error: unexpected $end, "
-                    "expecting ]"
-                )
-            if expression[j] != "]":
-                return (
-                    f"cannot parse expression [{expression}]: syntax error: unexpected "
-                    f"{expression[j]}, expecting ]"
-                )
-            i = j + 1
-            expecting_field = False
-            continue
-        if c == ".":
-            i += 1
-            expecting_field = True
-            continue
-        i += 1
-        expecting_field = False
-    del expecting_field
-    return None

@@ -3,16 +3,39 @@
 In: a pattern as written in LogQL. Out: ``None`` when Go would compile it, else the text
 Go's ``regexp.Compile`` error prints (``error parsing regexp: missing closing ): `(a```).
 
-Only the checks that decide validity are done (groups, classes, escapes, repetitions,
-group flags, named captures); nothing is compiled. ``named_groups`` lists ``(?P<name>...)``
-captures, which the ``regexp`` parser stage requires.
+A small scanner reproduces Go's messages for the usual mistakes (groups, classes, escapes,
+repetitions, group flags, named captures); the RE2 library then confirms validity, so a
+pattern the scanner lets through but RE2 rejects still fails, with RE2's reason in Go's
+wording. ``named_groups`` lists ``(?P<name>...)`` captures, which the ``regexp`` stage needs.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-__all__ = ["named_groups", "regex_error"]
+import re2
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False
+# RE2 (C++) reason prefix -> Go regexp/syntax error code
+_RE2_TO_GO = (
+    ("missing ): ", "missing closing )"),
+    ("missing ]: ", "missing closing ]"),
+    ("unexpected ): ", "unexpected )"),
+    ("bad repetition operator: ", "invalid nested repetition operator"),
+    ("no argument for repetition operator: ", "missing argument to repetition operator"),
+    ("invalid repetition size: ", "invalid repeat count"),
+    ("invalid perl operator: ", "invalid or unsupported Perl syntax"),
+    ("invalid named capture group: ", "invalid named capture"),
+    ("invalid escape sequence: ", "invalid escape sequence"),
+    ("invalid character class range: ", "invalid character class range"),
+    ("invalid character class: ", "invalid character class"),
+    ("trailing \\", "trailing backslash at end of expression"),
+    ("invalid UTF-8", "invalid UTF-8"),
+)
+
+__all__ = ["matches_empty", "named_groups", "regex_error"]
 
 _PERL_CLASSES = set("dDsSwW")
 _ESCAPABLE_PUNCT = set("\\.+*?()|[]{}^$-&~#/ \t\n\"'!%,:;<=>@_`")
@@ -54,8 +77,34 @@ def named_groups(pattern: str) -> list[str]:
     return out
 
 
-def regex_error(pattern: str) -> str | None:  # noqa: C901 - one linear scanner
+@lru_cache(maxsize=4096)
+def regex_error(pattern: str) -> str | None:
     """Go's compile error for ``pattern``, or None when it is valid RE2."""
+    reason = _scan(pattern)
+    if reason is not None:
+        return reason
+    try:
+        re2.compile(pattern, _RE2_OPTIONS)
+    except re2.error as exc:
+        text = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(
+            exc.args[0], bytes) else str(exc)
+        for prefix, code in _RE2_TO_GO:
+            if text.startswith(prefix):
+                return _err(code, text[len(prefix):])
+        return f"error parsing regexp: {text}"
+    return None
+
+
+def matches_empty(pattern: str) -> bool:
+    """Whether the fully anchored RE2 ``pattern`` matches the empty string."""
+    try:
+        return re2.compile(pattern, _RE2_OPTIONS).fullmatch("") is not None
+    except re2.error:
+        return False
+
+
+def _scan(pattern: str) -> str | None:  # noqa: C901 - one linear scanner
+    """The Go-worded errors this scanner recognises, or None."""
     n = len(pattern)
     depth = 0
     i = 0

@@ -80,7 +80,7 @@ def index_stats(store: Store, query: str, start: int, end: int, tenant: str) -> 
     cur = store.cursor()
     try:
         row = cur.execute(
-            "SELECT count(DISTINCT stream_id), count(*), coalesce(sum(octet_length(line::BLOB)), 0) FROM entries "
+            "SELECT count(DISTINCT stream_id), count(*), coalesce(sum(strlen(line)), 0) FROM entries "
             "WHERE list_contains(?::INTEGER[], stream_id) AND ts >= ? AND ts <= ?",
             [sids, start, end],
         ).fetchone()
@@ -100,7 +100,7 @@ def volume(store: Store, query: str, start: int, end: int, limit: int, tenant: s
         sids = [sid for sid, _ in streams]
         rows = (
             cur.execute(
-                "SELECT stream_id, sum(octet_length(line::BLOB)) FROM entries "
+                "SELECT stream_id, sum(strlen(line)) FROM entries "
                 "WHERE list_contains(?::INTEGER[], stream_id) AND ts >= ? AND ts < ? GROUP BY stream_id",
                 [sids, start, end],
             ).fetchall()

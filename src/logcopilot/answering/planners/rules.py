@@ -19,6 +19,7 @@ from logcopilot.answering.planners.select import (
     choose_levels,
     choose_templates,
     entity_labels,
+    named_labels,
     phrase_pieces,
     value_filters,
 )
@@ -38,8 +39,9 @@ def answer_type_for(q: Question) -> str:
 
 
 def _selection(ctx: SystemContext, q: Question, r: Retrieved, notes: list[str], group_hint: bool = False) -> Selection:
-    tids = choose_templates(ctx, q, r, notes)
     labels, lfilters = choose_levels(ctx, q, notes)
+    labels.update(named_labels(ctx, q, notes))
+    tids = choose_templates(ctx, q, r, notes, labels=labels)
     ent_labels, rest = entity_labels(ctx, q, tids, notes)
     labels.update(ent_labels)
     filters = list(lfilters) + value_filters(ctx, q, rest, tids, "", notes)

@@ -19,13 +19,23 @@ from typing import Any
 
 from logcopilot.answering.plan import Filter, Selection
 from logcopilot.answering.question import LEVEL_WORDS, Entity, Question, words
-from logcopilot.answering.retrieval import Hit, Retrieved, SystemContext, literal_chunks, stem
+from logcopilot.answering.retrieval import Hit, Retrieved, SystemContext, literal_chunks, ngrams_in, stem
 
-__all__ = ["choose_group", "choose_levels", "choose_templates", "lead_words", "phrase_pieces"]
+__all__ = [
+    "choose_group",
+    "choose_levels",
+    "choose_templates",
+    "content_words",
+    "lead_words",
+    "named_labels",
+    "phrase_pieces",
+    "siblings",
+    "templates_under",
+]
 
 # target nouns -> parameter names/types/context words that carry them
 _TARGET_HINTS: dict[str, tuple[str, ...]] = {
-    "ip": ("ip", "ip:port", "addr", "address", "host", "client", "src", "source", "from", "dest", "rhost"),
+    "ip": ("ip", "ip:port", "addr", "address", "host", "client", "rhost"),
     "address": ("ip", "ip:port", "addr", "address", "host", "client"),
     "host": ("host", "ip", "hostname", "addr"),
     "client": ("client", "ip", "addr", "rhost"),
@@ -36,7 +46,7 @@ _TARGET_HINTS: dict[str, tuple[str, ...]] = {
     "sourc": ("src", "source", "from"),
     "src": ("src", "source"),
     "port": ("port",),
-    "user": ("user", "username", "for", "account", "login", "name"),
+    "user": ("user", "username", "account", "login"),
     "usernam": ("user", "username"),
     "account": ("user", "account"),
     "size": ("size", "bytes", "len", "length"),
@@ -105,8 +115,14 @@ def _format_quote(phrase: str) -> bool:
 
 
 def choose_templates(ctx: SystemContext, q: Question, r: Retrieved, notes: list[str],
-                     exclude_phrases: tuple[str, ...] = ()) -> list[str]:
+                     exclude_phrases: tuple[str, ...] = (), labels: dict[str, str] | None = None) -> list[str]:
     """Template ids selecting the lines the question is about ([] = no template restriction)."""
+    if labels:
+        allowed = templates_under(ctx, labels)
+        kept = [h for h in r.hits if h.template.template_id in allowed]
+        if len(kept) < len(r.hits):
+            notes.append(f"only templates logged under {labels}")
+        r = type(r)(kept, r.values, r.label_values)
     neg = _negated_quotes(q) | set(exclude_phrases)
     pos = [p for p in q.quoted if p not in neg and not _format_quote(p)]
     temps = ctx.templates
@@ -125,8 +141,17 @@ def choose_templates(ctx: SystemContext, q: Question, r: Retrieved, notes: list[
         chosen = [t for t in chosen if t in picked] or picked if chosen else picked
         if chosen and len(chosen) == 1:
             break
+    if not pos and q.entities and re.search(r"\b(?:contain|containing|contains|mention|mentions|mentioning|anywhere|references?)\b", q.text, re.I):
+        notes.append("the question asks for lines containing a value, wherever it appears")
+        return []
+    if not chosen and not pos and not content_words(ctx, q):
+        notes.append("the question names no particular message: all lines")
+        return []
     if not chosen and r.hits and r.hits[0].score > 0.5:
-        chosen = _group_of_top(r.hits, notes)
+        chosen = _group_of_top(r.hits, notes, q, ctx)
+    if labels and chosen:
+        allowed = templates_under(ctx, labels)
+        chosen = [t for t in chosen if t.template_id in allowed] or chosen
     if neg:
         keep = [t for t in chosen if not any(all(pc.lower() in t.template.lower() for pc in phrase_pieces(n)) for n in neg)]
         if keep:
@@ -136,8 +161,69 @@ def choose_templates(ctx: SystemContext, q: Question, r: Retrieved, notes: list[
     return [t.template_id for t in chosen]
 
 
-def _group_of_top(hits: list[Hit], notes: list[str]) -> list[Any]:
+def siblings(ctx: SystemContext, top: Any, q: Question) -> list[Any]:
+    """Templates equal to ``top`` but for one literal word (``"GET`` / ``"POST``), when the
+    question names none of those words: the miner split one event by a value."""
+    toks = top.template.split()
+    qwords = {w.lower() for w in re.findall(r"[A-Za-z]+", q.text)}
+    out = [top]
+    diff_words: set[str] = set()
+    for t in ctx.templates:
+        if t is top:
+            continue
+        tt = t.template.split()
+        if len(tt) != len(toks):
+            continue
+        diffs = [i for i, (a, b) in enumerate(zip(toks, tt)) if a != b]
+        if len(diffs) == 1 and "<*>" not in toks[diffs[0]] + tt[diffs[0]]:
+            out.append(t)
+            diff_words |= {w.lower() for w in re.findall(r"[A-Za-z]+", tt[diffs[0]] + " " + toks[diffs[0]])}
+    if len(out) == 1 or diff_words & qwords:
+        return [top]
+    return out
+
+
+_NUMWORDS = {"one", "two", "three", "four", "five", "ten", "level", "severity", "single", "whole", "entire", "file",
+             "written", "write", "wrote", "logged", "produced", "emitted", "busiest", "minute", "hour", "second", "day",
+             "utc", "date", "mm", "dd", "hh", "ss", "term", "terms", "overall", "anywhere", "contain", "contains",
+             "containing", "mention", "mentions", "mentioning", "only", "prefix", "refer", "reference"}
+
+
+def content_words(ctx: SystemContext, q: Question) -> set[str]:
+    """Main-clause words that can only come from a message (not intent, target, level, system)."""
+    from logcopilot.answering.retrieval import _GENERIC, main_clause
+
+    drop = set(_GENERIC) | {stem(w) for w in _NUMWORDS} | {stem(ctx.system)}
+    drop |= {stem(w) for w in words(q.target)}
+    drop |= {stem(w) for w in q.levels} | {stem(w) for lw in q.levels for w in LEVEL_WORDS.get(lw.lower(), ())}
+    for e in q.entities:
+        drop |= {stem(w) for w in words(e.text)}
+    for name in ctx.labels:
+        drop.add(stem(name))
+    return {stem(w) for w in words(main_clause(q.text))} - drop
+
+
+def _group_of_top(hits: list[Hit], notes: list[str], q: Question | None = None, ctx: SystemContext | None = None) -> list[Any]:
     top = hits[0]
+    if q is not None and ctx is not None:
+        grams = ngrams_in(q, top.template.template)
+        if grams:
+            first = grams[0][0]
+            group = []
+            for t in ctx.templates:
+                tg = {" ".join(g): pos for g, pos in ngrams_in(q, t.template)}
+                if all(" ".join(g) in tg for g, _ in grams):
+                    group.append((tg[" ".join(first)], t))
+            if group:
+                best = min(p for p, _ in group)
+                picked = [t for p, t in group if p == best]
+                notes.append(f"phrase '{' '.join(first)}' (+{len(grams) - 1} more) -> {len(picked)} template(s)")
+                return picked
+    if q is not None and ctx is not None:
+        sibs = siblings(ctx, top.template, q)
+        if len(sibs) > 1:
+            notes.append(f"best template {top.template.template_id} and {len(sibs) - 1} sibling(s) differing in one word the question does not name")
+            return sibs
     matched = {w.split("~")[0] for w in top.why if not w.startswith("quote")}
     lead = lead_words(top.template.template)
     group = [top.template]
@@ -214,6 +300,43 @@ def entity_labels(ctx: SystemContext, q: Question, template_ids: list[str], note
     return labels, rest
 
 
+def named_labels(ctx: SystemContext, q: Question, notes: list[str]) -> dict[str, str]:
+    """Stream label values the question names by a distinctive part: ``DataBlockScanner`` for
+    ``dfs.DataBlockScanner`` (exact, mixed case), or ``metadata service`` for
+    ``nova.metadata.wsgi.server`` (a dotted segment followed by service/server/component)."""
+    found: dict[str, str] = {}
+    for name, values in ctx.labels.items():
+        if name in ("level",):
+            continue
+        seg_map: dict[str, set[str]] = {}
+        for v in values:
+            for seg in re.split(r"[.$]", v):
+                if len(seg) >= 5:
+                    seg_map.setdefault(seg, set()).add(v)
+        for seg, owners in seg_map.items():
+            if len(owners) != 1:
+                continue
+            owner = next(iter(owners))
+            mixed = seg != seg.lower() and seg != seg.upper()
+            at = q.text.lower().find(seg.lower())
+            if at >= 0 and re.search(r"(?:\band|\bor|,)\s*$", q.text[max(0, at - 8):at].lower()):
+                continue  # "the API and metadata servers": more than one
+            if mixed and re.search(rf"(?<![\w.$]){re.escape(seg)}(?![\w])", q.text):
+                found[name] = owner
+            elif re.search(rf"\b{re.escape(seg.lower())}\s+(?:service|server|servers|component|module|logger)\b", q.text.lower()):
+                found[name] = owner
+        if name in found:
+            notes.append(f"'{found[name]}' named in the question -> {name} label")
+    return found
+
+
+def templates_under(ctx: SystemContext, labels: dict[str, str]) -> set[str]:
+    """Template ids that have lines in the streams the label matchers select."""
+    from logcopilot.answering.retrieval import coverage
+
+    return {t for t, n in coverage(ctx, [], labels).items() if n > 0}
+
+
 def _in_phrase(q: Question, text: str) -> bool:
     low = q.text.lower()
     i = low.find(text.lower())
@@ -231,11 +354,19 @@ def choose_group(ctx: SystemContext, q: Question, template_ids: list[str], notes
             if stem(name) == w and not numeric:
                 notes.append(f"group by stream label {name}")
                 return name, "label", ""
+    if not template_ids:
+        if set(words(target)) & _IP_WORDS:
+            notes.append("group by any IP address in the line")
+            return "ip", "param", "ip"
+        if "uuid" in words(target):
+            return "uuid", "param", "uuid"
+        return "", "", ""
     hints: list[str] = []
     for w in tw:
         hints.extend(_TARGET_HINTS.get(w, ()))
         hints.append(w)
     best: tuple[float, str, str] | None = None
+    wants_ip_any = bool(set(words(target)) & _IP_WORDS)
     for tid in template_ids:
         t = ctx.template(tid)
         if t is None:
@@ -254,17 +385,31 @@ def choose_group(ctx: SystemContext, q: Question, template_ids: list[str], notes
                     score += 2
                 if hs in ctx_words:
                     score += 2
+            if wants_ip_any and p.type not in ("ip", "ip:port") and any(
+                    re.search(r"\d+\.\d+\.\d+\.\d+", str(x)) for x in p.examples[:5]):
+                score += 2  # a list or a glued form of IPs ("10.0.0.1,10.0.0.2", "/10.0.0.1")
             if numeric and score == 0:
                 score = 0.1
             score += min(p.distinct_count, 50) / 1000.0
             if best is None or score > best[0]:
                 best = (score, p.name, p.type)
+    if (best is None or best[0] < 2) and not numeric:
+        from logcopilot.answering.compile import borrowed_regex
+
+        for h in hints:
+            names = {p.name for t in ctx.templates for p in t.params if stem(p.name) == stem(h) or p.name == h}
+            for nm in sorted(names):
+                if borrowed_regex(ctx, template_ids, nm):
+                    notes.append(f"group by {nm}: literal in the chosen template, regex borrowed from another template")
+                    return nm, "borrowed", ""
     if best is None or best[0] <= 0.05:
         return "", "", ""
     name, typ = best[1], best[2]
     vtype = ""
     wants_ip = bool(set(words(target)) & _IP_WORDS) or "ip" in words(target)
-    if wants_ip and "port" not in target.lower():
+    if re.search(r"\bip:port\b|\bip and port\b|\baddress and port\b", q.text, re.I) and typ in ("ip", "ip:port"):
+        vtype = "ip:port"
+    elif wants_ip and "port" not in target.lower():
         vtype = "ip"
     elif typ in ("int", "float") or numeric:
         vtype = "number" if typ != "int" else "int"

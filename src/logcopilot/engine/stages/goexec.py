@@ -32,26 +32,39 @@ class _Err(Exception):
     """An error raised inside a command, before the location is known."""
 
 
-def _convert(v: Any, typ: str, literal: bool) -> Any:
+def _convert(v: Any, typ: str, literal: str | None) -> Any:
+    """Go's argument conversion; ``literal`` is the source text of a constant argument."""
     if typ == "any":
         return v
+    if literal is not None:
+        # Constants are checked against the parameter type, with Go's wording.
+        if typ == "string":
+            if isinstance(v, str):
+                return v
+            raise _Err(f"expected string; found {literal}")
+        if typ == "int":
+            if isinstance(v, int) and not isinstance(v, bool):
+                return v
+            raise _Err(f"expected integer; found {literal}")
+        if typ == "float64":
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                return float(v)
+            raise _Err(f"expected float; found {literal}")
+        if typ == "bool":
+            if isinstance(v, bool):
+                return v
+            raise _Err(f"expected bool; found {literal}")
     if v is None:
         raise _Err(f"invalid value; expected {typ}")
     if typ == "string":
         if isinstance(v, str):
             return v
-        if literal:
-            raise _Err(f"expected string; found {go_print(v, False)}")
     elif typ == "int":
         if isinstance(v, int) and not isinstance(v, bool):
             return v
-        if literal and isinstance(v, float):
-            raise _Err(f"expected integer; found {go_print(v, False)}")
     elif typ == "float64":
         if isinstance(v, float):
             return v
-        if literal and isinstance(v, int) and not isinstance(v, bool):
-            return float(v)
     elif typ == "bool":
         if isinstance(v, bool):
             return v
@@ -291,13 +304,13 @@ class Executor:
         if fn is None:
             raise _Err(f'function "{name}" not defined')
         args: list[Any] = []
-        literal: list[bool] = []
+        literal: list[str | None] = []
         for a in arg_nodes:
             args.append(self.arg(a, dot))
-            literal.append(a[0] in ("num", "str", "bool", "nil"))
+            literal.append(_arg_text(a) if a[0] in ("num", "str", "bool", "nil") else None)
         if final is not _NOTHING:
             args.append(final)
-            literal.append(False)
+            literal.append(None)
         n_fixed = len(fn.params)
         if (fn.variadic is None and len(args) != n_fixed) or (fn.variadic is not None and len(args) < n_fixed):
             want = f"{n_fixed}" if fn.variadic is None else f"at least {n_fixed}"
@@ -312,6 +325,10 @@ class Executor:
             raise _Err(str(exc) if exc.raw else f"error calling {name}: {exc}") from None
         except ZeroDivisionError:
             raise _Err(f"error calling {name}: runtime error: integer divide by zero") from None
+
+
+def _arg_text(a: tuple[Any, ...]) -> str:
+    return "nil" if a[0] == "nil" else str(a[2])
 
 
 def _arg_repr(a: tuple[Any, ...]) -> str:

@@ -69,7 +69,7 @@ def parse_json_expression(expr: str) -> list[str | int]:
 class JsonStage:
     """``| json`` (all members) or ``| json name="expr", ...``."""
 
-    __slots__ = ("hints", "params")
+    __slots__ = ("hints", "params", "wanted")
 
     def __init__(self, node: JsonParser, hints: frozenset[str] | None = None) -> None:
         self.params = [
@@ -77,6 +77,8 @@ class JsonStage:
             for p in node.params
         ]
         self.hints = hints
+        # Names worth stopping for; "__error__" is not a key, so it never ends the scan.
+        self.wanted = frozenset(h for h in hints if not h.startswith("__")) if hints else None
 
     def process(self, state: LineState) -> bool:
         if self.params:
@@ -85,7 +87,7 @@ class JsonStage:
         hints = self.hints
         if hints is not None and not hints:
             return True  # nothing needed downstream: Loki does not parse at all
-        pairs, err = flatten(state.line, sanitize_key)
+        pairs, err = flatten(state.line, sanitize_key, self.wanted)
         add_parsed(state, pairs, hints)
         if err is not None:
             state.set_error(JSON_ERR, err)

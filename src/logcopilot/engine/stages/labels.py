@@ -54,12 +54,13 @@ def _sanitize_slow(key: str, is_prefix: bool) -> str:
 
 
 _SANITIZED: dict[str, str] = {}
+_SANITIZED_GET = _SANITIZED.get
 
 
 def sanitize_key(key: str) -> str:
     """A label name from a parsed key: every byte outside ``[A-Za-z0-9_]`` becomes ``_``,
     and a leading digit gets a ``_`` prefix. Cached: keys repeat on every line."""
-    out = _SANITIZED.get(key)
+    out = _SANITIZED_GET(key)
     if out is None:
         out = _sanitize_slow(key, True)
         if len(_SANITIZED) < 100_000:
@@ -77,14 +78,15 @@ def add_parsed(
     labels = state.labels
     base = state.base
     seen: set[str] = set()
+    add_seen = seen.add
     for key, value in pairs:
-        if not key:
-            continue
         if key in base:
             key = key + "_extracted"
+        elif not key:
+            continue
         if key in seen:
             continue
-        seen.add(key)
+        add_seen(key)
         if hints is not None and key not in hints:
             continue
         labels[key] = value

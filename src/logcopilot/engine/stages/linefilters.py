@@ -30,14 +30,29 @@ def _contains(value: str) -> Predicate:
     return lambda line: value in line
 
 
+_META = frozenset("\\.+*?()|[]{}^$")
+
+
+def _regex(pattern: str) -> Predicate:
+    search = compile_regex(pattern).search  # compiled first: a bad regex is an error either way
+    body = pattern[4:] if pattern.startswith("(?i)") else pattern
+    if body and body.isascii() and body.isprintable() and not _META.intersection(body):
+        # A plain word needs no regex engine (Loki simplifies these the same way).
+        if body is pattern:
+            return lambda line: pattern in line
+        low = body.lower()
+        # RE2's case folding equals ASCII lower() only on ASCII text.
+        return lambda line: (low in line.lower()) if line.isascii() else (search(line) is not None)
+    return lambda line: search(line) is not None
+
+
 def _one(op: str, arg: LineFilterArg) -> Predicate:
     if arg.is_ip:
         return compile_ip_contains(arg.value)
     if op in ("|=", "!="):
         return _contains(arg.value)
     if op in ("|~", "!~"):
-        search = compile_regex(arg.value).search
-        return lambda line: search(line) is not None
+        return _regex(arg.value)
     return compile_pattern(arg.value).test
 
 

@@ -14,6 +14,8 @@ key the line lacks gives ``""``.
 
 from __future__ import annotations
 
+import re
+
 from logcopilot.engine.stages.labels import LineState, add_parsed, sanitize_key
 from logcopilot.logql.ast import LogfmtParser
 
@@ -53,67 +55,112 @@ def _unquote(body: str) -> str | None:
     return "".join(out)
 
 
+# Control bytes that logfmt treats as separators but str.split() does not.
+_CTRL = re.compile("[\x00-\x08\x0e-\x1b]")
+
+
+def _split_fast(line: str) -> list[tuple[str, str | None]] | None:
+    """Pairs of a well-formed ASCII line using C-speed ``str.split``; None when the line
+    has anything unusual (escapes, stray quotes or ``=``, control bytes, non-ASCII), which
+    then goes through the exact scanner."""
+    if not line.isascii() or _CTRL.search(line):
+        return None
+    out: list[tuple[str, str | None]] = []
+    if '"' not in line:
+        for tok in line.split():
+            key, eq, val = tok.partition("=")
+            if not key or "=" in val:
+                return None
+            out.append((key, val if eq else None))
+        return out
+    if "\\" in line:
+        return None
+    parts = line.split('"')
+    last = len(parts) - 1
+    if last % 2:
+        return None  # an unterminated quote
+    pending = ""
+    for i, seg in enumerate(parts):
+        if i % 2:
+            out.append((pending, seg))
+            continue
+        if i and seg and seg[0] > " ":
+            return None  # text glued to a closing quote
+        toks = seg.split()
+        if i < last:
+            # The segment must end with "key=" right before the opening quote.
+            if not seg or seg[-1] <= " " or not toks:
+                return None
+            key, eq, val = toks.pop().partition("=")
+            if not key or not eq or val:
+                return None
+            pending = key
+        for tok in toks:
+            key, eq, val = tok.partition("=")
+            if not key or "=" in val:
+                return None
+            out.append((key, val if eq else None))
+    return out
+
+
 def scan_logfmt(line: str, wanted: frozenset[str] | None = None) -> tuple[list[tuple[str, str | None]], str | None]:
     """Split a line into ``(key, value)`` pairs (value None for a bare key).
 
     Stops at the first syntax error and returns its message (1-based byte position), and
     stops early once every key of ``wanted`` has been seen.
     """
+    pairs = _split_fast(line)
+    if pairs is not None:
+        # A well-formed line has no error to stop before, so reading it all is the same.
+        return pairs, None
+    return _scan_exact(line, wanted)
+
+
+_SPACES = re.compile(r"[\x00-\x20]*").match
+_WORD = re.compile(r'[^\x00-\x20="]*').match
+_QUOTED_BODY = re.compile(r'(?:[^"\\]|\\.)*', re.S).match
+
+
+def _scan_exact(line: str, wanted: frozenset[str] | None) -> tuple[list[tuple[str, str | None]], str | None]:
+    """The general scanner: slower, but exact about where and why a line is invalid."""
     pairs: list[tuple[str, str | None]] = []
     n = len(line)
     p = 0
     remaining = set(wanted) if wanted else None
-    while p < n:
-        while p < n and line[p] <= " ":
-            p += 1
+    while True:
+        p = _SPACES(line, p).end()
         if p >= n:
             break
         start = p
-        while p < n:
-            c = line[p]
-            if c == "=" or c == '"' or c <= " ":
-                break
-            p += 1
-        if p < n and line[p] == '"':
+        p = _WORD(line, p).end()
+        c = line[p] if p < n else ""
+        if c == '"':
             return pairs, _err(line, p, "unexpected '\"'")
-        if p < n and line[p] == "=" and p == start:
+        if c == "=" and p == start:
             return pairs, _err(line, p, "unexpected '='")
         key = line[start:p]
-        if p >= n or line[p] != "=":
+        if c != "=":
             pairs.append((key, None))
             continue
         p += 1  # past '='
-        if p >= n or line[p] <= " ":
+        c = line[p] if p < n else ""
+        if c == "" or c <= " ":
             pairs.append((key, ""))
-        elif line[p] == '"':
-            q = p + 1
-            escaped = False
-            while q < n:
-                c = line[q]
-                if c == "\\":
-                    escaped = True
-                    q += 2
-                    continue
-                if c == '"':
-                    break
-                q += 1
-            if q >= n:
+        elif c == '"':
+            q = _QUOTED_BODY(line, p + 1).end()
+            if q >= n or line[q] != '"':
                 return pairs, _err(line, n, "unterminated quoted value")
             body = line[p + 1 : q]
-            value = _unquote(body) if escaped else body
+            value = _unquote(body) if "\\" in body else body
             if value is None:
                 return pairs, _err(line, q + 1, "invalid quoted value")
             pairs.append((key, value))
             p = q + 1
         else:
             vstart = p
-            while p < n:
-                c = line[p]
-                if c == "=" or c == '"':
-                    return pairs, _err(line, p, f"unexpected {c!r}")
-                if c <= " ":
-                    break
-                p += 1
+            p = _WORD(line, p).end()
+            if p < n and line[p] in '="':
+                return pairs, _err(line, p, f"unexpected '{line[p]}'")
             pairs.append((key, line[vstart:p]))
         if remaining is not None:
             remaining.discard(sanitize_key(key))
@@ -150,7 +197,14 @@ class LogfmtStage:
     def process(self, state: LineState) -> bool:
         if self.wanted is not None and not self.wanted:
             return True
-        raw, err = scan_logfmt(state.line, self.wanted)
+        if not self.params and self.wanted is None:
+            pairs = self._fast_all(state.line)
+            if pairs is not None:
+                add_parsed(state, pairs, self.hints)
+                return True
+            raw, err = _scan_exact(state.line, None)
+        else:
+            raw, err = scan_logfmt(state.line, self.wanted)
         keep_empty = self.keep_empty
         pairs: list[tuple[str, str]] = []
         params = self.params
@@ -174,3 +228,18 @@ class LogfmtStage:
         if err is not None and self.strict:
             state.set_error(LOGFMT_ERR, err)
         return True
+
+    def _fast_all(self, line: str) -> list[tuple[str, str]] | None:
+        """Labels of a well-formed line in one pass; None sends the line to the exact path."""
+        raw = _split_fast(line)
+        if raw is None:
+            return None
+        keep_empty = self.keep_empty
+        pairs: list[tuple[str, str]] = []
+        append = pairs.append
+        for key, value in raw:
+            if value:
+                append((sanitize_key(key), value))
+            elif keep_empty:
+                append((sanitize_key(key), ""))
+        return pairs
