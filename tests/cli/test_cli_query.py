@@ -70,3 +70,43 @@ def test_query_parse_error_is_one_line(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["query", '{system="demo"', "--db", _db(tmp_path)])
     assert res.exit_code == 1
     assert "parse error at line 1, col 15" in res.output
+
+
+def test_serve_answers_loki_api(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.parse
+    import urllib.request
+
+    db = _db(tmp_path)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "logcopilot"), "serve", "--port", str(port), "--db", db],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=2) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                if time.time() > deadline or proc.poll() is not None:
+                    raise AssertionError(proc.stdout.read().decode() if proc.stdout else "server did not start")
+                time.sleep(0.2)
+        q = urllib.parse.urlencode({"query": '{system="demo"}', "start": str(T0), "end": str(T0 + 60)})
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/loki/api/v1/query_range?{q}", timeout=10) as r:
+            doc = json.loads(r.read())
+        assert [v[1] for v in doc["data"]["result"][0]["values"]] == [
+            "Accepted password for bob",
+            "Failed password for root",
+        ]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -149,3 +149,30 @@ def test_log_query_refused_as_instant(store: Store) -> None:
     with pytest.raises(QueryError) as e:
         execute_instant(store.cursor(), logq(job="web"), T0)
     assert "log queries are not supported as an instant query type" in str(e.value)
+
+
+def test_instant_min_over_long_range_adds_hour_splits(store: Store) -> None:
+    """Loki's frontend splits a >1h instant range into 1h pieces, applies min/max to each
+    and adds them up (recorded as vagg-006); the engine reproduces it for these shapes."""
+    base = T0 + 4 * 3600 * S
+    push_payload(
+        store,
+        {
+            "streams": [
+                {"stream": {"job": "split", "c": "x"}, "values": [[str(base + 600 * S), "a"]]},
+                {"stream": {"job": "split", "c": "y"}, "values": [[str(base + 4300 * S), "e"]]},
+            ]
+        },
+    )
+    by_job = ast.Grouping(False, ("job",))
+    # each series counts 1 over 2h, but each hour's min (1) is added: 2
+    q = ast.VectorAggregation("min", count(logq(job="split"), 2 * 3600 * S), by_job)
+    assert [s.value for s in execute_instant(store.cursor(), q, base + 7200 * S).samples] == [2.0]  # type: ignore[union-attr]
+    qmax = ast.VectorAggregation("max", count(logq(job="split"), 2 * 3600 * S), by_job)
+    assert [s.value for s in execute_instant(store.cursor(), qmax, base + 7200 * S).samples] == [2.0]  # type: ignore[union-attr]
+    # a range query is not split: the plain minimum
+    res = execute_range(store.cursor(), q, base + 7200 * S, base + 7200 * S, step_ns=60 * S)
+    assert [p[1] for s in res.series for p in s.points] == [1.0]  # type: ignore[union-attr]
+    # up to 1h nothing is split either
+    q1h = ast.VectorAggregation("min", count(logq(job="split"), 3600 * S), by_job)
+    assert [s.value for s in execute_instant(store.cursor(), q1h, base + 7200 * S).samples] == [1.0]  # type: ignore[union-attr]

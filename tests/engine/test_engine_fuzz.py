@@ -85,20 +85,34 @@ def test_any_regex_gives_result_or_project_error(store: Store, regex: str) -> No
     offset_s=st.integers(0, 120),
     start_s=st.integers(-100, 800),
     span_s=st.integers(0, 1200),
-    by=st.sampled_from([None, ("app",), ()]),
+    by=st.sampled_from([None, ("app",), (), ("w", "app"), ("name", "w", "z")]),
+    regexp=st.sampled_from([None, "(?P<w>[a-z]+) (?P<z>/?\\w)", "(?P<name>\\d+)(?P<w>%)?"]),
 )
 def test_fast_count_equals_general_path(
-    store: Store, op: str, step_s: int, range_s: int, offset_s: int, start_s: int, span_s: int, by: tuple[str, ...] | None
+    store: Store,
+    op: str,
+    step_s: int,
+    range_s: int,
+    offset_s: int,
+    start_s: int,
+    span_s: int,
+    by: tuple[str, ...] | None,
+    regexp: str | None,
 ) -> None:
+    stages: tuple[ast.Stage, ...] = (ast.LineFilter("!=", (ast.LineFilterArg("zz"),)),)
+    if regexp is not None:
+        stages += (ast.RegexpParser(regexp),)
     ra = ast.RangeAggregation(
         op,  # type: ignore[arg-type]
         ast.LogRange(
-            ast.LogQuery(ast.StreamSelector((ast.Matcher("app", "=~", ".+"),)), (ast.LineFilter("!=", (ast.LineFilterArg("zz"),)),)),
+            ast.LogQuery(ast.StreamSelector((ast.Matcher("app", "=~", ".+"),)), stages),
             range_s * S,
             offset_s * S,
         ),
     )
     grouping = None if by is None else ast.Grouping(False, by)
+    if regexp is not None:
+        assert metrics_mod.can_fast_count(ra, np.array([T0], dtype=np.int64), grouping) == (by is not None)
     steps = np.arange(T0 + start_s * S, T0 + (start_s + span_s) * S + 1, step_s * S, dtype=np.int64)
     fast = MetricEvaluator(store.cursor(), "fake", steps).range_aggregation(ra, grouping)
     original = metrics_mod.can_fast_count

@@ -294,7 +294,15 @@ def test_templates(template: str, line: str, expected: str) -> None:
                                     'duration: time: invalid duration "x"'),
         ("{{ substr 1 4 .nosuch }}", 'template: line:1:3: executing "line" at <substr 1 4 .nosuch>: error '
                                      "calling substr: runtime error: slice bounds out of range [1:0]"),
-        ('{{ trunc "a" .a }}', 'template: line:1:3: executing "line" at <trunc "a" .a>: expected integer; found "a"'),
+        ('{{ trunc "a" .a }}', 'template: line:1:9: executing "line" at <"a">: expected integer; found "a"'),
+        ("{{ trunc .a .a }}", 'template: line:1:9: executing "line" at <.a>: wrong type for value; '
+                              "expected int; got string"),
+        ("{{ .a | trunc 2 | repeat .a }}", 'template: line:1:25: executing "line" at <.a>: wrong type for '
+                                           "value; expected int; got string"),
+        ("{{ 3 | upper }}", 'template: line:1:7: executing "line" at <upper>: wrong type for value; '
+                            "expected string; got int"),
+        ("{{ $x := 1 }}{{ upper $x.y }}", 'template: line:1:22: executing "line" at <$x.y>: can\'t '
+                                          "evaluate field y in type int"),
     ],
 )
 def test_template_errors(template: str, details: str) -> None:
@@ -367,3 +375,23 @@ def test_literal_regex_fast_path_matches_re2(pattern: str, line: str, hit: bool)
 def test_json_lone_surrogate_becomes_replacement_char() -> None:
     res = run((JsonParser(),), '{"a":"x\\ud800y","b":"\\u00e9"}')
     assert res is not None and res.labels == {"job": "web", "a": "x\ufffdy", "b": "é"}
+
+
+def test_pattern_filter_captures_are_not_empty() -> None:
+    f = line_filter_matcher(lf("|>", "<_> Failed <_>"))
+    assert f("x Failed y")
+    assert not f(" Failed y")  # the leading capture would be empty
+    assert not f("x Failed ")  # so would the trailing one
+
+
+def test_ip_label_filter() -> None:
+    from logcopilot.logql.ast import IpLabelFilter
+
+    stage = LabelFilterStage(IpLabelFilter("ip", "=", "10.0.0.0/8"))
+    assert run((LogfmtParser(), stage), "ip=10.2.3.4") is not None
+    assert run((LogfmtParser(), stage), "ip=11.2.3.4") is None
+    assert run((LogfmtParser(), stage), "other=1") is None
+    not_stage = LabelFilterStage(IpLabelFilter("ip", "!=", "10.0.0.0/8"))
+    assert run((LogfmtParser(), not_stage), "ip=11.2.3.4") is not None
+    errored = run((JsonParser(), stage), "not json")  # errored lines pass an ip filter
+    assert errored is not None and errored.labels["__error__"] == "JSONParserErr"

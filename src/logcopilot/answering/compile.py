@@ -349,6 +349,9 @@ def compile_plan(ctx: SystemContext, plan: QueryPlan) -> Compiled:
     extract = None
     if plan.group_source == "param" and plan.group_by:
         extract = extraction_for(ctx, plan.select.templates, plan.group_by, plan.value_type, notes)
+    elif plan.group_source == "shape" and plan.group_by:
+        pairs = pairs + [("|=", plan.value_type)]
+        extract = f"| regexp `(?P<{group}>{re.escape(plan.value_type)}[0-9A-Za-z_.:-]+)`"
     elif plan.group_source == "borrowed" and plan.group_by:
         extract = borrowed_regex(ctx, plan.select.templates, plan.group_by)
     for f in lfilters:
@@ -439,6 +442,6 @@ def _need_group(plan: QueryPlan) -> None:
 
 def _nonempty(log_q: str, group: str, plan: QueryPlan) -> str:
     """Drop lines where the extraction found nothing (an empty label is not a value)."""
-    if plan.group_source in ("param", "borrowed"):
+    if plan.group_source in ("param", "borrowed", "shape"):
         return f'{log_q} | {group}!=""'
     return log_q

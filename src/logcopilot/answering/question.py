@@ -97,6 +97,7 @@ class Question:
     negated: list[str] = field(default_factory=list)  # phrases the question excludes
     ratio_of: str = ""  # ratio: the part the question asks the share of
     keywords: list[str] = field(default_factory=list)
+    shapes: list[str] = field(default_factory=list)  # value prefixes shown as "req-..." / "blk_<id>"
 
     @property
     def empty(self) -> bool:
@@ -213,6 +214,7 @@ def analyze(text: str) -> Question:
     q.quoted = _quoted(t)
     q.entities = _entities(t, q.quoted)
     q.time_format = _time_format(t)
+    q.shapes = [m.group(1) for m in re.finditer(r"(?<![\w])([A-Za-z]{2,12}[-_])(?:\.\.\.|…|<[^<>]{1,12}>|\*)", t)]
     q.target = _target(t)
     q.keywords = [w for w in words(t) if w not in _STOP and len(w) > 1]
     if re.search(r"\b(?:log(?:ged|s)? ?in|sign(?:ed)? ?in)\b", low):

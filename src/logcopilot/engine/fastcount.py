@@ -48,7 +48,7 @@ def can_fast_count(ra: ast.RangeAggregation, steps_ns: np.ndarray, grouping: ast
     if rest:
         if len(rest) != 1 or not isinstance(rest[0], ast.RegexpParser):
             return False
-        if grouping is None or grouping.without:
+        if grouping is None or grouping.without or any(n.endswith("_extracted") for n in grouping.labels):
             return False
     return _bucket_count(steps_ns, ra.range.range_ns) <= MAX_BUCKETS
 
@@ -89,11 +89,16 @@ def fast_count(
         extracted = [(name, index[name]) for name in grouping.labels if name in index]
     ex_cols = "".join(f", regexp_extract(line, ?, {int(idx)}) AS x{i}" for i, (_n, idx) in enumerate(extracted))
     ex_params: list[object] = [rest[0].regex for _ in extracted] if extracted else []  # type: ignore[union-attr]
+    if extracted:
+        # a line the regex does not match gets no labels; a group that did not take part gets ""
+        ex_cols += ", regexp_matches(line, ?) AS hit"
+        ex_params.append(rest[0].regex)  # type: ignore[union-attr]
     # bucket k (1-based) holds base + (k-1)g < ts <= base + kg
     inner, params = scan_sql(
         plan, columns=f"stream_id, metadata, (ts - ? + ? - 1) // ? AS k, strlen(line) AS b{ex_cols}"
     )
-    sql = f"SELECT stream_id, metadata, k, count(*), sum(b){''.join(f', x{i}' for i in range(len(extracted)))} FROM ({inner}) GROUP BY ALL"
+    keys = "".join(f", x{i}" for i in range(len(extracted))) + (", hit" if extracted else "")
+    sql = f"SELECT stream_id, metadata, k, count(*), sum(b){keys} FROM ({inner}) GROUP BY ALL"
     try:
         rows = cur.execute(sql, [base, g, g] + ex_params + params).fetchall()
     except duckdb.Error as exc:
@@ -103,11 +108,11 @@ def fast_count(
         labels = dict(streams[int(sid)])
         if md:
             labels.update(json.loads(md))
-        for (name, _idx), value in zip(extracted, values):
-            # a stream label or metadata key of the same name wins (the parsed one would be
-            # renamed ``<name>_extracted``)
-            if name not in labels and value:
-                labels[name] = value
+        if extracted and values[-1]:
+            for (name, _idx), value in zip(extracted, values):
+                # a stream label or metadata key of the same name wins (the parsed one would
+                # be renamed ``<name>_extracted``)
+                labels.setdefault(name, value)
         if grouping is not None:
             labels = group_labels(labels, grouping)
         key = labels_string(labels)

@@ -44,7 +44,7 @@ def group_labels(labels: dict[str, str], grouping: ast.Grouping | None) -> dict[
     if grouping.without:
         drop = set(grouping.labels)
         return {k: v for k, v in labels.items() if k not in drop}
-    return {k: labels[k] for k in grouping.labels if k in labels and labels[k] != ""}
+    return {k: labels[k] for k in grouping.labels if k in labels}
 
 
 def _stack(members: list[VecSeries]) -> tuple[np.ndarray, np.ndarray]:

@@ -34,34 +34,40 @@ VAR = "<*>"
 _SPACES = re.compile(r"\s+")
 
 
-def template_regex(template: str) -> str:
-    """The anchored regex of a template: escaped literals, ``(.*?)`` per ``<*>``."""
+def template_regex(template: str, *, strict: bool = False) -> str:
+    """The anchored regex of a template: escaped literals, ``(.*?)`` per ``<*>``.
+
+    ``strict``: a variable cannot span whitespace (``(\\S*?)``), so the line must have the
+    template's shape word for word; used for mined templates, whose variables are words.
+    """
     parts = []
     for literal in template.strip().split(VAR):
         pieces = _SPACES.split(literal)
         parts.append(r"\s+".join(re.escape(p) for p in pieces))
-    return "^" + "(.*?)".join(parts) + "$"
+    return "^" + (r"(\S*?)" if strict else "(.*?)").join(parts) + "$"
 
 
 @dataclass(frozen=True)
 class CompiledTemplate:
     template_id: str
     template: str
-    regex: re.Pattern[str]
+    regex: re.Pattern[str]  # extracts the parameters
+    match_regex: re.Pattern[str]  # decides whether a line has this template (strict or not)
     literal_chars: int
     first_word: str | None  # the message must start with it (None: starts with a variable)
 
 
-def _compile(template_id: str, template: str) -> CompiledTemplate:
+def _compile(template_id: str, template: str, strict: bool) -> CompiledTemplate:
     text = _SPACES.sub(" ", template.strip())
     try:
         rx = re.compile(template_regex(text), re.DOTALL)
+        mx = re.compile(template_regex(text, strict=True), re.DOTALL) if strict else rx
     except re.error as exc:  # re.escape makes this unreachable short of catastrophic input
         raise InputError(f"template {template_id}: cannot compile: {exc}") from None
     literal = len(text.replace(VAR, "").replace(" ", ""))
     head = text.split(" ", 1)[0]
     first = None if VAR in head else head
-    return CompiledTemplate(template_id, text, rx, literal, first)
+    return CompiledTemplate(template_id, text, rx, mx, literal, first)
 
 
 def extract_params(template: str, message: str) -> list[str] | None:
@@ -73,18 +79,18 @@ def extract_params(template: str, message: str) -> list[str] | None:
 class TemplateMatcher:
     """Many templates, one lookup per message (bucketed by the message's first word)."""
 
-    def __init__(self, templates: Iterable[tuple[str, str]] = ()) -> None:
+    def __init__(self, templates: Iterable[tuple[str, str]] = (), *, strict: bool = False) -> None:
         self._by_first: dict[str, list[CompiledTemplate]] = defaultdict(list)
         self._open: list[CompiledTemplate] = []  # templates starting with a variable
         self.templates: dict[str, CompiledTemplate] = {}
         for tid, text in templates:
-            self.add(tid, text)
+            self.add(tid, text, strict=strict)
 
     def __len__(self) -> int:
         return len(self.templates)
 
-    def add(self, template_id: str, template: str) -> None:
-        ct = _compile(template_id, template)
+    def add(self, template_id: str, template: str, *, strict: bool = False) -> None:
+        ct = _compile(template_id, template, strict)
         old = self.templates.get(template_id)
         if old is not None:
             self._remove(old)
@@ -105,9 +111,9 @@ class TemplateMatcher:
             for ct in bucket:
                 if best is not None and ct.literal_chars <= best[0].literal_chars:
                     break  # buckets are sorted: nothing later is more specific
-                m = ct.regex.match(msg)
-                if m:
-                    best = (ct, list(m.groups()))
+                if ct.match_regex.match(msg):
+                    m = ct.regex.match(msg) if ct.match_regex is not ct.regex else ct.match_regex.match(msg)
+                    best = (ct, list(m.groups()) if m else [])
                     break
         return (best[0].template_id, best[1]) if best else None
 

@@ -98,21 +98,24 @@ def _content_parser(store: Store, system: str) -> Callable[[str], str]:
     return content
 
 
-def entry_messages(store: Store, system: str, *, only_new: bool) -> tuple[list[int], list[str]]:
-    """Row ids and messages (Content) of the system's entries, in push order."""
-    sql = f"SELECT rowid, line FROM entries WHERE {system_entries_where()}"
+def entry_messages(store: Store, system: str, *, only_new: bool) -> tuple[list[tuple[int, int]], list[str]]:
+    """Keys (stream_id, seq) and messages (Content) of the system's entries, in push order.
+
+    Entries are addressed by (stream_id, seq), not DuckDB's rowid: updating a list column
+    moves a row to a new rowid."""
+    sql = f"SELECT stream_id, seq, line FROM entries WHERE {system_entries_where()}"
     if only_new:
         sql += " AND template_id IS NULL"
     rows = store.cursor().execute(sql + " ORDER BY seq", [system]).fetchall()
     content = _content_parser(store, system)
-    return [int(r[0]) for r in rows], [content(str(r[1])) for r in rows]
+    return [(int(r[0]), int(r[1])) for r in rows], [content(str(r[2])) for r in rows]
 
 
-def _known_templates(store: Store, system: str) -> list[tuple[str, str]]:
+def _known_templates(store: Store, system: str) -> list[tuple[str, str, str]]:
     rows = store.cursor().execute(
-        "SELECT template_id, template FROM templates WHERE system = ? ORDER BY template_id", [system]
+        "SELECT template_id, template, origin FROM templates WHERE system = ? ORDER BY template_id", [system]
     ).fetchall()
-    return [(str(a), str(b)) for a, b in rows]
+    return [(str(a), str(b), str(c)) for a, b, c in rows]
 
 
 @dataclass
@@ -131,13 +134,13 @@ def _seed_examples(store: Store, system: str) -> list[tuple[str, str]]:
     return [(str(a), str(b)) for a, b in rows]
 
 
-def _entries_of_template(store: Store, system: str, template_id: str) -> tuple[list[int], list[str]]:
+def _entries_of_template(store: Store, system: str, template_id: str) -> tuple[list[tuple[int, int]], list[str]]:
     rows = store.cursor().execute(
-        f"SELECT rowid, line FROM entries WHERE {system_entries_where()} AND template_id = ?",
+        f"SELECT stream_id, seq, line FROM entries WHERE {system_entries_where()} AND template_id = ?",
         [system, template_id],
     ).fetchall()
     content = _content_parser(store, system)
-    return [int(r[0]) for r in rows], [content(str(r[1])) for r in rows]
+    return [(int(r[0]), int(r[1])) for r in rows], [content(str(r[2])) for r in rows]
 
 
 def _llm_correct(llm: Any, template: str, examples: Sequence[str]) -> str | None:
@@ -179,21 +182,23 @@ def _llm_correct(llm: Any, template: str, examples: Sequence[str]) -> str | None
     return None
 
 
-def _write(store: Store, rowids: list[int], tids: list[str], params: list[list[str] | None]) -> None:
+def _write(store: Store, keys: list[tuple[int, int]], tids: list[str], params: list[list[str] | None]) -> None:
     cur = store.cursor()
     cur.execute("BEGIN TRANSACTION")
     try:
         cur.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS template_batch (rid BIGINT, template_id VARCHAR, params VARCHAR[])"
+            "CREATE TEMP TABLE IF NOT EXISTS template_batch "
+            "(sid INTEGER, seq BIGINT, template_id VARCHAR, params VARCHAR[])"
         )
         cur.execute("DELETE FROM template_batch")
         cur.execute(
-            "INSERT INTO template_batch SELECT unnest(?::BIGINT[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[][])",
-            [rowids, tids, params],
+            "INSERT INTO template_batch SELECT unnest(?::INTEGER[]), unnest(?::BIGINT[]), "
+            "unnest(?::VARCHAR[]), unnest(?::VARCHAR[][])",
+            [[k[0] for k in keys], [k[1] for k in keys], tids, params],
         )
         cur.execute(
             "UPDATE entries SET template_id = b.template_id, params = b.params "
-            "FROM template_batch b WHERE entries.rowid = b.rid"
+            "FROM template_batch b WHERE entries.stream_id = b.sid AND entries.seq = b.seq"
         )
         cur.execute("DELETE FROM template_batch")
         cur.execute("COMMIT")
@@ -245,12 +250,16 @@ def assign_templates(
         raise StoreError("the store has no templates table; run the migrations")
     matching = templates_file is not None
     given: list[tuple[str, str]] = load_templates_csv(templates_file) if templates_file is not None else []
-    rowids, messages = entry_messages(store, system, only_new=not matching)
+    keys, messages = entry_messages(store, system, only_new=not matching)
     total = len(messages)
     if progress:
         progress(0, total)
-    known = given if matching else _known_templates(store, system)
-    matcher = TemplateMatcher(known)
+    matcher = TemplateMatcher(given)
+    if not matching:
+        # known templates match word for word; a line of another shape is mined (with the
+        # known examples as seeds, so it still lands on its template when it belongs there)
+        for tid, text, origin in _known_templates(store, system):
+            matcher.add(tid, text, strict=origin != "given")
     tids: list[str | None] = [None] * total
     params: list[list[str] | None] = [None] * total
     examples: dict[str, list[str]] = {}
@@ -296,7 +305,7 @@ def assign_templates(
                     mined.llm_fixed += 1
             if tid not in matcher.templates:
                 mined.new_rows.append((tid, text, messages[lines[0]], origin))
-            matcher.add(tid, text)
+            matcher.add(tid, text, strict=True)
             for i in lines:
                 tids[i] = tid
                 m = matcher.templates[tid].regex.match(messages[i].strip())
@@ -319,15 +328,15 @@ def assign_templates(
             [text, text.count("<*>"), system, old_id],
         )
         # entries stored before keep their id; their parameters follow the new template
-        o_rowids, o_messages = _entries_of_template(store, system, old_id)
+        o_keys, o_messages = _entries_of_template(store, system, old_id)
         regex = matcher.templates[old_id].regex
-        for rid, msg in zip(o_rowids, o_messages, strict=True):
+        for rid, msg in zip(o_keys, o_messages, strict=True):
             m = regex.match(msg.strip())
-            rowids.append(rid)
+            keys.append(rid)
             with_ids.append(old_id)
             params.append(list(m.groups()) if m else None)
-    if rowids:
-        _write(store, rowids, with_ids, params)
+    if keys:
+        _write(store, keys, with_ids, params)
     _refresh_counts(store, system)
     count_row = store.cursor().execute("SELECT count(*) FROM templates WHERE system = ?", [system]).fetchone()
     return TemplateStats(

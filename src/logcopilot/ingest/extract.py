@@ -28,22 +28,27 @@ def _q(text: str) -> str:
 
 @dataclass(frozen=True)
 class Compiled:
-    """SQL for one preset: ``branches`` each give ``line_no, matched, f_<field>...``."""
+    """SQL for one preset.
 
-    branches: tuple[str, ...]
+    ``fields``: a SELECT list over ``l`` giving ``matched`` and ``f_<field>`` columns (it may
+    refer to ``s``, the line's words, and ``m``, computed by ``inner``). ``fix``: for header
+    formats with a token plan, the exact-regex struct for lines the tight check refused.
+    """
+
+    inner: str  # SELECT list over l: helper columns (s, ok, m, x)
+    fields: str  # SELECT list over the inner columns: matched, f_<field>...
     ts: str
     labels: tuple[tuple[str, str], ...]  # (label name, SQL over f_ columns giving '' for none)
+    fix: str | None = None  # SQL struct (regexp_extract) used to re-read refused lines
+    fix_fields: tuple[str, ...] = ()
 
 
 def _field_ref(name: str) -> str:
     return '"f_' + name.replace('"', '""') + '"'
 
 
-def _cols(names: list[str], ref: str) -> str:
-    return "".join(f", {ref.format(n=n.replace(chr(34), chr(34) * 2))} AS {_field_ref(n)}" for n in names)
-
-
-_RAW = "SELECT rowid + 1 AS line_no, l FROM _ing_raw WHERE l <> ''"
+def _struct_cols(names: list[str]) -> str:
+    return "".join(f', m."{n}" AS {_field_ref(n)}' for n in names)
 
 
 def _label_sql(rule: LabelRule) -> str:
@@ -75,39 +80,35 @@ def _needed(preset: Preset) -> list[str]:
 def compile_preset(preset: Preset, *, year: int, tz: str) -> Compiled:
     """The SQL that extracts timestamp and labels for ``preset``.
 
-    Header formats with a token plan (see ``LogFormat.token_plan``) get two branches: lines
-    passing the tight check are cut with ``string_split``; the others (few, in real logs) go
-    through the exact Loghub regex. Plain ``UNION ALL`` branches instead of a ``CASE``: DuckDB
-    evaluates a CASE over struct values far more slowly than two filtered scans.
+    Header formats with a token plan (see ``LogFormat.token_plan``) read every line with the
+    tight check and ``string_split``; lines the check refuses (few, in real logs) are read
+    again with the exact Loghub regex by ``run_extract``. No CASE over struct values: DuckDB
+    evaluates those far more slowly than plain columns.
     """
     needed = _needed(preset)
-    struct_ref = 'm."{n}"'
+    fix: str | None = None
+    fix_fields: tuple[str, ...] = ()
     if preset.kind == "header":
         fmt = preset.log_format
         assert fmt is not None
         pattern, names = fmt.sql_pattern(needed)
-        fields = names[1:]
-        exact = f"regexp_extract(l, {_q(pattern)}, [{', '.join(_q(n) for n in names)}])"
-        plan = fmt.token_plan(fields)
+        names_sql = ", ".join(_q(n) for n in names)
+        exact = f"regexp_extract(l, {_q(pattern)}, [{names_sql}])"
+        plan = fmt.token_plan(names[1:])
         if plan is None:
-            branches = (
-                f"SELECT line_no, m.__match <> '' AS matched{_cols(fields, struct_ref)} "
-                f"FROM (SELECT line_no, {exact} AS m FROM ({_RAW}))",
-            )
+            inner = f"l, {exact} AS m"
+            fields = f"coalesce(m.__match <> '', false) AS matched{_struct_cols(names[1:])}"
         else:
             check, where = plan
+            inner = f"l, regexp_matches(l, {_q(check)}) AS ok, string_split(l, ' ') AS s"
             toks = ""
-            for name in fields:
+            for name in names[1:]:
                 index, pre, suf = where[name]
                 tok = f"s[{index}]"
                 value = tok if not (pre or suf) else f"substr({tok}, {pre + 1}, length({tok}) - {pre + suf})"
                 toks += f", {value} AS {_field_ref(name)}"
-            branches = (
-                f"SELECT line_no, true AS matched{toks} FROM (SELECT line_no, string_split(l, ' ') AS s "
-                f"FROM ({_RAW}) WHERE regexp_matches(l, {_q(check)}))",
-                f"SELECT line_no, m.__match <> '' AS matched{_cols(fields, struct_ref)} "
-                f"FROM (SELECT line_no, {exact} AS m FROM ({_RAW}) WHERE NOT regexp_matches(l, {_q(check)}))",
-            )
+            fields = f"coalesce(ok, false) AS matched{toks}"
+            fix, fix_fields = exact, tuple(names[1:])
     elif preset.kind == "json":
         keys = dict(preset.keys)
         paths: list[str] = []
@@ -117,18 +118,15 @@ def compile_preset(preset: Preset, *, year: int, tz: str) -> Compiled:
                 slots.setdefault(name, []).append(len(paths) + 1)
                 paths.append("$." + '"' + key.replace('"', '\\"') + '"')
         lst = f"json_extract_string(l, [{', '.join(_q(p) for p in paths)}])"
-        cols = "".join(
-            f", coalesce({', '.join(f'x[{i}]' for i in idx)}) AS {_field_ref(name)}" for name, idx in slots.items()
-        )
         # json_extract_string raises on malformed JSON: the CASEs keep it to valid objects
-        branches = (
-            f"SELECT line_no, x IS NOT NULL AS matched{cols} FROM (SELECT line_no, "
-            f"CASE WHEN json_valid(l) THEN CASE WHEN json_type(l) = 'OBJECT' THEN {lst} END END AS x "
-            f"FROM ({_RAW}))",
+        inner = f"l, CASE WHEN json_valid(l) THEN CASE WHEN json_type(l) = 'OBJECT' THEN {lst} END END AS x"
+        fields = "x IS NOT NULL AS matched" + "".join(
+            f", coalesce({', '.join(f'x[{i}]' for i in idx)}) AS {_field_ref(name)}" for name, idx in slots.items()
         )
     else:  # logfmt
         keys = dict(preset.keys)
-        cols = ""
+        inner = "l"
+        fields = "coalesce(regexp_matches(l, '^\\s*[\\w.@-]+='), false) AS matched"
         for name in needed:
             exprs = []
             for key in keys.get(name, (name,)):
@@ -139,35 +137,36 @@ def compile_preset(preset: Preset, *, year: int, tz: str) -> Compiled:
                 f"CASE WHEN {raw} LIKE '\"%\"' AND length({raw}) >= 2 THEN "
                 f"replace(replace({raw}[2:-2], '\\\"', '\"'), '\\\\', '\\') ELSE {raw} END"
             )
-            cols += f", {unq} AS {_field_ref(name)}"
-        branches = (
-            f"SELECT line_no, regexp_matches(l, '^\\s*[\\w.@-]+=') AS matched{cols} FROM ({_RAW})",
-        )
+            fields += f", {unq} AS {_field_ref(name)}"
     ts = sql_timestamp(preset.timestamp, {f: _field_ref(f) for f in preset.timestamp.fields}, year=year, tz=tz)
     labels = tuple((rule.name, _label_sql(rule)) for rule in preset.labels)
-    return Compiled(branches=branches, ts=ts, labels=labels)
+    return Compiled(inner=inner, fields=fields, ts=ts, labels=labels, fix=fix, fix_fields=fix_fields)
 
 
-def run_extract(con: duckdb.DuckDBPyConnection, compiled: Compiled) -> list[str]:
-    """Create ``_ing(line_no, matched, ts, lab_i...)`` from ``_ing_raw``; return the label names.
+def run_extract(con: duckdb.DuckDBPyConnection, compiled: Compiled, relation: str) -> list[str]:
+    """Create ``_ing(matched, empty, ts, lab_i...)``, one row per line of ``relation`` in file
+    order (``rowid + 1`` is the line number); return the label names.
 
-    The second branch (exact regex for lines the tight check refused) only runs when the
-    first one left lines out, so a clean log pays for one check per line, not two.
+    ``_ing`` holds no text: a multi-GB log would not fit in memory twice. Later queries pair
+    it with the lines again by position (``POSITIONAL JOIN``). The exact regex only runs when
+    the tight check refused some non-empty lines, so a clean log pays for one DFA check per
+    line and no submatch extraction.
     """
-    label_cols = "".join(
-        f", CASE WHEN matched THEN {sql} ELSE '' END AS lab_{i}" for i, (_, sql) in enumerate(compiled.labels)
+    labels = "".join(f", coalesce({sql}, '') AS lab_{i}" for i, (_, sql) in enumerate(compiled.labels))
+    outer = f"matched, {compiled.ts} AS ts{labels}"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _ing AS SELECT {outer.replace('matched, ', 'matched, empty, ', 1)} FROM "
+        f"(SELECT coalesce(l, '') = '' AS empty, {compiled.fields} FROM (SELECT {compiled.inner} FROM {relation}))"
     )
-    head = (
-        f"SELECT line_no, coalesce(matched, false) AS matched, CASE WHEN matched THEN {compiled.ts} END AS ts"
-        f"{label_cols} FROM "
-    )
-    first, *rest = compiled.branches
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _ing AS {head}({first})")
-    if rest:
-        row = con.execute(
-            "SELECT (SELECT count(*) FROM _ing_raw WHERE l <> '') - (SELECT count(*) FROM _ing)"
-        ).fetchone()
-        if row and row[0]:
-            for branch in rest:
-                con.execute(f"INSERT INTO _ing {head}({branch})")
+    if compiled.fix is None:
+        return [name for name, _ in compiled.labels]
+    row = con.execute("SELECT count(*) FROM _ing WHERE NOT matched AND NOT empty").fetchone()
+    if row and row[0]:
+        sets = ", ".join(["matched = x.matched", "ts = x.ts"] + [f"lab_{i} = x.lab_{i}" for i in range(len(compiled.labels))])
+        con.execute(
+            f"UPDATE _ing SET {sets} FROM (SELECT rid, {outer} FROM (SELECT rid, m.__match <> '' AS matched"
+            f"{_struct_cols(list(compiled.fix_fields))} FROM (SELECT i.rid, {compiled.fix} AS m "
+            f"FROM (SELECT rowid AS rid, matched, empty FROM _ing) i POSITIONAL JOIN {relation} r "
+            "WHERE NOT i.matched AND NOT i.empty))) x WHERE _ing.rowid = x.rid"
+        )
     return [name for name, _ in compiled.labels]

@@ -32,6 +32,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
+import duckdb
+
 from logcopilot.engine import writer
 from logcopilot.engine.store import Store
 from logcopilot.errors import IngestError, InputError
@@ -128,9 +130,7 @@ def _ingest_one(
         report.seconds = time.perf_counter() - started
         return report
     the_year = year if year is not None else default_year()
-    sample = [
-        r[0] for r in con.execute("SELECT l FROM _ing_raw WHERE l <> '' ORDER BY rowid LIMIT 400").fetchall()
-    ]
+    sample = read.sample
     if sample:
         if preset is None:
             if progress:
@@ -145,8 +145,22 @@ def _ingest_one(
     report.year = the_year if needs_year(preset.timestamp) else None
     if progress:
         progress("parse", 0, 0)
-    label_names = run_extract(con, compile_preset(preset, year=the_year, tz=tz))
-    candidates, rejects, attached_sql = _line_queries(store, preset, len(label_names))
+    compiled = compile_preset(preset, year=the_year, tz=tz)
+    try:
+        label_names = run_extract(con, compiled, read.relation)
+    except duckdb.InvalidInputException:
+        if read.path_kind != "bulk":
+            raise
+        # DuckDB's scanner refused the file (invalid UTF-8): read it again, repairing lines
+        read = read_into(con, path, None, chunked=True)
+        report.repaired = dict(read.repaired)
+        report.read_path = read.path_kind
+        label_names = run_extract(con, compiled, read.relation)
+    row = con.execute("SELECT count(*) FROM _ing").fetchone()
+    report.lines_read = int(row[0]) if row else 0
+    if read.lines >= 0 and read.lines != report.lines_read:
+        raise IngestError(f"internal error reading {path}: {read.lines} lines read, {report.lines_read} staged")
+    candidates, rejects, attached_sql = _line_queries(store, preset, len(label_names), read.relation)
     if progress:
         progress("write", 0, 0)
     notes = _notes_table(store, read)
@@ -158,7 +172,7 @@ def _ingest_one(
         seq0 = store.next_seq() - 1
         report.source_id = writer.new_source(store, system, read.source, read.sha256, read.bytes, report.format)
         report.entries = writer.append_entries(store, report.source_id, seq0, len(label_names), candidates, notes)
-        report.rejects = writer.append_rejects(store, report.source_id, rejects)
+        report.rejects = writer.append_rejects(store, report.source_id, rejects) if rejects else {}
         report.lines_rejected = sum(report.rejects.values())
         if attached_sql:
             row = con.execute(attached_sql).fetchone()
@@ -184,54 +198,73 @@ def _ingest_one(
     return report
 
 
-_LINES = "(SELECT rowid + 1 AS line_no, l FROM _ing_raw)"
+def _line_queries(
+    store: Store, preset: Preset, n_labels: int, relation: str
+) -> tuple[str, str | None, str | None]:
+    """SQL for candidate entries, for rejected lines (None: there are none), and for
+    counting attached lines (None: there are none).
 
-
-def _line_queries(store: Store, preset: Preset, n_labels: int) -> tuple[str, str, str | None]:
-    """SQL for candidate entries, for rejected lines, and for counting attached lines.
-
-    ``_ing`` holds no text (it would double the memory of a large file); the line comes
-    back from ``_ing_raw`` by line number.
+    Lines come back by position: ``_ing`` (no text) ``POSITIONAL JOIN`` the line relation.
+    Counts come from ``_ing`` alone, so a clean log reads its text once more, for the insert.
     """
-    labs = "".join(f", i.lab_{k}" for k in range(n_labels))
+    con = store.con
+    ing = f"(SELECT i.*, r.l FROM (SELECT rowid + 1 AS line_no, * FROM _ing) i POSITIONAL JOIN {relation} r)"
+    labs = "".join(f", lab_{k}" for k in range(n_labels))
     name = preset.name if preset.name != "custom" else "custom"
-    empty = "SELECT rowid + 1 AS line_no, 'empty line' AS reason, coalesce(l, '') AS raw FROM _ing_raw WHERE l IS NULL OR l = ''"
-    bad_ts = f"SELECT line_no, 'unreadable timestamp' AS reason, r.l AS raw FROM _ing i JOIN {_LINES} r USING (line_no) WHERE i.matched AND i.ts IS NULL"
-    row = store.con.execute("SELECT count(*) FROM _ing WHERE NOT matched").fetchone()
-    unmatched = int(row[0]) if row else 0
-    single = f"SELECT line_no, r.l AS line, i.ts{labs} FROM _ing i JOIN {_LINES} r USING (line_no) WHERE i.matched AND i.ts IS NOT NULL"
-    if unmatched == 0:
-        return single, f"{empty} UNION ALL {bad_ts}", None
+    row = con.execute(
+        "SELECT count(*) FILTER (empty), count(*) FILTER (matched AND ts IS NULL), "
+        "count(*) FILTER (NOT matched AND NOT empty) FROM _ing"
+    ).fetchone()
+    n_empty, n_bad_ts, n_unmatched = (int(x) for x in row) if row else (0, 0, 0)
+    rejects: list[str] = []
+    if n_empty:
+        rejects.append(f"SELECT line_no, 'empty line' AS reason, coalesce(l, '') AS raw FROM {ing} WHERE empty")
+    if n_bad_ts:
+        rejects.append(f"SELECT line_no, 'unreadable timestamp' AS reason, l AS raw FROM {ing} WHERE matched AND ts IS NULL")
+    single = f"SELECT line_no, l AS line, ts{labs} FROM {ing} WHERE matched AND ts IS NOT NULL"
+    if n_unmatched == 0:
+        return single, " UNION ALL ".join(rejects) or None, None
     if not preset.multiline:
         reason = "not a JSON object" if preset.kind == "json" else f"does not match format {name}"
-        nomatch = f"SELECT line_no, '{reason}' AS reason, r.l AS raw FROM _ing i JOIN {_LINES} r USING (line_no) WHERE NOT i.matched"
-        return single, f"{empty} UNION ALL {bad_ts} UNION ALL {nomatch}", None
-    # Multi-line: each unmatched line belongs to the nearest header line above it.
-    store.con.execute(
+        rejects.append(f"SELECT line_no, '{reason}' AS reason, l AS raw FROM {ing} WHERE NOT matched AND NOT empty")
+        return single, " UNION ALL ".join(rejects), None
+    # Multi-line: each unmatched line belongs to the nearest header line above it. Text is
+    # materialized only for the lines of entries that have continuation lines.
+    con.execute(
         "CREATE OR REPLACE TEMP TABLE _ing_head AS SELECT line_no, matched, "
         "max(CASE WHEN matched THEN line_no END) OVER (ORDER BY line_no ROWS UNBOUNDED PRECEDING) AS head "
-        "FROM _ing"
+        "FROM (SELECT rowid + 1 AS line_no, matched, empty FROM _ing) WHERE NOT empty"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _ing_multi AS SELECT h.line_no, h.head, h.matched, x.l FROM _ing_head h "
+        f"JOIN (SELECT line_no, l FROM {ing} WHERE NOT empty) x USING (line_no) "
+        "WHERE h.head IN (SELECT DISTINCT head FROM _ing_head WHERE NOT matched) OR h.head IS NULL"
+    )
+    multi = (
+        f"SELECT i.line_no, g.line, i.ts{''.join(f', i.lab_{k}' for k in range(n_labels))} "
+        "FROM (SELECT rowid + 1 AS line_no, * FROM _ing) i JOIN "
+        "(SELECT head, string_agg(l, chr(10) ORDER BY line_no) AS line FROM _ing_multi "
+        "WHERE head IS NOT NULL GROUP BY head) g ON g.head = i.line_no WHERE i.ts IS NOT NULL"
     )
     candidates = (
-        f"SELECT i.line_no, g.line, i.ts{labs} FROM _ing i JOIN "
-        f"(SELECT h.head, string_agg(r.l, chr(10) ORDER BY h.line_no) AS line FROM _ing_head h "
-        f"JOIN {_LINES} r USING (line_no) WHERE h.head IS NOT NULL GROUP BY h.head) g "
-        "ON g.head = i.line_no WHERE i.ts IS NOT NULL"
+        f"SELECT line_no, l AS line, ts{labs} FROM {ing} WHERE matched AND ts IS NOT NULL "
+        "AND line_no NOT IN (SELECT head FROM _ing_multi WHERE head IS NOT NULL) "
+        f"UNION ALL {multi}"
     )
-    orphan = (
-        f"SELECT line_no, 'no header before this line (format {name})' AS reason, r.l AS raw "
-        f"FROM _ing_head h JOIN {_LINES} r USING (line_no) WHERE h.head IS NULL"
+    rejects.append(
+        f"SELECT line_no, 'no header before this line (format {name})' AS reason, l AS raw "
+        "FROM _ing_multi WHERE head IS NULL"
     )
-    of_rejected = (
-        "SELECT h.line_no, 'continuation of a rejected line' AS reason, r.l AS raw FROM _ing_head h "
-        f"JOIN _ing i ON i.line_no = h.head JOIN {_LINES} r ON r.line_no = h.line_no "
-        "WHERE NOT h.matched AND i.ts IS NULL"
+    rejects.append(
+        "SELECT m.line_no, 'continuation of a rejected line' AS reason, m.l AS raw FROM _ing_multi m "
+        "JOIN (SELECT rowid + 1 AS line_no, ts FROM _ing) i ON i.line_no = m.head "
+        "WHERE NOT m.matched AND i.ts IS NULL"
     )
     attached = (
-        "SELECT count(*) FROM _ing_head h JOIN _ing i ON i.line_no = h.head "
-        "WHERE NOT h.matched AND i.ts IS NOT NULL"
+        "SELECT count(*) FROM _ing_head h JOIN (SELECT rowid + 1 AS line_no, ts FROM _ing) i "
+        "ON i.line_no = h.head WHERE NOT h.matched AND i.ts IS NOT NULL"
     )
-    return candidates, f"{empty} UNION ALL {bad_ts} UNION ALL {orphan} UNION ALL {of_rejected}", attached
+    return candidates, " UNION ALL ".join(rejects), attached
 
 
 def _notes_table(store: Store, read: ReadResult) -> str | None:
@@ -256,5 +289,5 @@ def _check_accounting(con: object, report: IngestReport) -> None:
 
 
 def _cleanup(store: Store) -> None:
-    for table in ("_ing_raw", "_ing", "_ing_head", "_ing_streams", "_ing_notes"):
+    for table in ("_ing_raw", "_ing", "_ing_head", "_ing_multi", "_ing_streams", "_ing_notes"):
         store.con.execute(f"DROP TABLE IF EXISTS {table}")

@@ -1,16 +1,19 @@
-"""Reading input: files, gzip, stdin ('-'), into the staging table ``_ing_raw(l VARCHAR)``.
+"""Reading input: files, gzip, stdin ('-'), as a DuckDB relation of lines ``(l VARCHAR)``.
 
-In: a path (or '-'), a DuckDB connection. Out: ``_ing_raw`` filled with one row per physical
-line in file order (so ``rowid + 1`` is the 1-based line number), plus a ``ReadResult``:
-content sha256 (of the decompressed bytes: the identity for re-ingest), byte count, and the
+In: a path (or '-'), a DuckDB connection. Out: a ``ReadResult`` whose ``relation`` is SQL
+for a FROM clause yielding one row per physical line in file order (so the parse stage's
+table has ``rowid + 1`` = the 1-based line number): either ``read_csv(...)`` over the file
+itself, or the staging table ``_ing_raw``. Also: the content sha256 (of the decompressed
+bytes: the identity for re-ingest), byte count, the first lines (for detection), and the
 lines that had to be repaired.
 
 Two paths, one result:
 
-- **bulk**: a plain file that is valid UTF-8 with no NUL, no CR and no line over
-  ``MAX_LINE_BYTES`` is read by DuckDB's own CSV scanner (no quoting, a delimiter byte that
-  does not occur), which is several times faster than a Python loop. A fast pre-scan (C-speed
-  ``bytes`` methods, one pass) computes the hash and checks those conditions.
+- **bulk**: a plain file with no CR and no line over ``MAX_LINE_BYTES`` is read by DuckDB's
+  own CSV scanner (no quoting, a delimiter byte that does not occur), which is several times
+  faster than a Python loop. A fast pre-scan (C-speed ``bytes`` methods, one pass) computes
+  the hash and checks those conditions; DuckDB itself rejects invalid UTF-8, and the
+  pipeline then reads the file again on the chunked path.
 - **chunked**: everything else (gzip, stdin, repairs needed) goes through Python in blocks of
   a few MB, each handed to DuckDB as one string and split there.
 
@@ -51,6 +54,8 @@ class ReadResult:
     bytes: int
     lines: int
     path_kind: str  # "bulk" | "chunked"
+    relation: str = "_ing_raw"  # SQL for FROM: the lines in file order
+    sample: list[str] = field(default_factory=list)  # first non-empty lines, for detection
     compressed: bool = False
     notes: dict[int, dict[str, str]] = field(default_factory=dict)  # line_no -> metadata
     repaired: dict[str, int] = field(default_factory=dict)  # kind -> count
@@ -75,20 +80,38 @@ def _open(path: str) -> tuple[BinaryIO, bool, int]:
     return raw, False, p.stat().st_size
 
 
-def read_into(con: duckdb.DuckDBPyConnection, path: str, progress: Progress | None = None) -> ReadResult:
-    """Fill ``_ing_raw`` (created here, replacing an old one) with the lines of ``path``."""
+SAMPLE_LINES = 400
+
+
+def read_into(
+    con: duckdb.DuckDBPyConnection, path: str, progress: Progress | None = None, *, chunked: bool = False
+) -> ReadResult:
+    """Prepare the lines of ``path`` for the parse stage (see the module docstring).
+
+    ``chunked=True`` forces the Python path; the pipeline uses it when DuckDB's scanner
+    refuses a file the pre-scan let through (invalid UTF-8, which DuckDB checks itself).
+    """
     con.execute("CREATE OR REPLACE TEMP TABLE _ing_raw (l VARCHAR)")
     stream, compressed, size = _open(path)
     source = "-" if path == "-" else str(Path(path).resolve())
     try:
-        if not compressed and path != "-":
+        if not compressed and path != "-" and not chunked:
             scan = _prescan(stream, size, progress)
             if scan is not None:
                 sha, delim = scan
-                lines = _bulk_load(con, source, delim) if size else 0
-                return ReadResult(source, sha, size, lines, "bulk")
+                stream.seek(0)
+                head = stream.read(1 << 20).decode("utf-8", errors="replace").split("\n")
+                sample = [l for l in head[:-1] if l][:SAMPLE_LINES] or [l for l in head if l][:1]
+                relation = _csv_relation(source, delim) if size else "_ing_raw"
+                return ReadResult(source, sha, size, -1 if size else 0, "bulk", relation, sample)
             stream.seek(0)
-        return _chunked_load(con, stream, source, size, compressed, progress)
+        result = _chunked_load(con, stream, source, size, compressed, progress)
+        result.sample = [
+            r[0] for r in con.execute(
+                f"SELECT l FROM _ing_raw WHERE l <> '' ORDER BY rowid LIMIT {SAMPLE_LINES}"
+            ).fetchall()
+        ]
+        return result
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise IngestError(f"cannot read {path}: {exc}") from None
     finally:
@@ -107,7 +130,6 @@ def _prescan(stream: BinaryIO, size: int, progress: Progress | None) -> tuple[st
     h = hashlib.sha256()
     clean = True
     delims = list(_DELIMS)
-    carry = b""  # bytes of a UTF-8 sequence cut at a block edge
     done = 0
     window = MAX_LINE_BYTES // 4
     while True:
@@ -116,18 +138,8 @@ def _prescan(stream: BinaryIO, size: int, progress: Progress | None) -> tuple[st
             break
         h.update(blk)
         done += len(blk)
-        if clean and (b"\x00" in blk or b"\r" in blk):
+        if clean and b"\r" in blk:
             clean = False
-        if clean:
-            data = carry + blk
-            try:
-                data.decode("utf-8")
-                carry = b""
-            except UnicodeDecodeError as exc:
-                if exc.start >= len(data) - 3 and exc.reason == "unexpected end of data":
-                    carry = data[exc.start :]
-                else:
-                    clean = False
         if clean:
             for start in range(0, len(blk) - window + 1, window):
                 if blk.find(b"\n", start, start + window) == -1:
@@ -139,20 +151,19 @@ def _prescan(stream: BinaryIO, size: int, progress: Progress | None) -> tuple[st
             clean = False
         if progress:
             progress(done, size)
-    if carry or not clean:
+    if not clean:
         return None
     return h.hexdigest(), delims[0].decode()
 
 
-def _bulk_load(con: duckdb.DuckDBPyConnection, source: str, delim: str) -> int:
-    con.execute(
-        "INSERT INTO _ing_raw SELECT l FROM read_csv(?, columns = {'l': 'VARCHAR'}, delim = ?, quote = '', "
-        "escape = '', header = false, auto_detect = false, comment = '', new_line = '\\n', "
-        "max_line_size = ?, strict_mode = true)",
-        [source, delim, 2 * MAX_LINE_BYTES + 16],
+def _csv_relation(source: str, delim: str) -> str:
+    """DuckDB's CSV scanner as a line reader: no quoting, no escapes, an absent delimiter."""
+    lit = "'" + source.replace("'", "''") + "'"
+    return (
+        f"read_csv({lit}, columns = {{'l': 'VARCHAR'}}, delim = chr({ord(delim)}), quote = '', escape = '', "
+        f"header = false, auto_detect = false, comment = '', new_line = '\\n', "
+        f"max_line_size = {2 * MAX_LINE_BYTES + 16}, strict_mode = true)"
     )
-    row = con.execute("SELECT count(*) FROM _ing_raw").fetchone()
-    return int(row[0]) if row else 0
 
 
 def _fix_lines(text_lines: list[bytes], first_line_no: int, result: ReadResult) -> list[str]:

@@ -76,6 +76,8 @@ def plan_rules(ctx: SystemContext, q: Question, r: Retrieved, window: TimeWindow
         name, source, vtype = choose_group(ctx, q, plan.select.templates, notes, numeric=q.intent == "numeric_agg")
         if not name and q.intent in ("topk", "lookup") and not plan.select.templates:
             name, source, vtype = _label_fallback(ctx, q)
+        if not name and q.shapes and q.intent != "numeric_agg":
+            name, source, vtype = _shape_group(ctx, q, plan)
         plan.group_by, plan.group_source, plan.value_type = name, source, vtype
         # a value the question names is not also the thing grouped by
         if source == "label":
@@ -83,6 +85,21 @@ def plan_rules(ctx: SystemContext, q: Question, r: Retrieved, window: TimeWindow
     if window is not None:
         notes.append(f"time window {window.label}")
     return plan
+
+
+def _shape_group(ctx: SystemContext, q: Question, plan: QueryPlan) -> tuple[str, str, str]:
+    """Group by values written in the question as a prefix + '...' (``req-...``), wherever
+    they are in the line; templates whose lines never carry the prefix are dropped."""
+    prefix = q.shapes[0]
+    name = "_".join(re.findall(r"[a-z]+", q.target.lower())[:2]) or "value"
+    keep = [tid for tid in plan.select.templates
+            if (t := ctx.template(tid)) is not None
+            and (prefix in t.template or any(prefix in str(x) for p in t.params for x in p.examples[:5]))]
+    if len(keep) < len(plan.select.templates):
+        plan.notes.append(f"values shaped '{prefix}...' are not in the chosen templates' lines: all lines")
+        plan.select.templates = keep
+    plan.notes.append(f"group by values shaped '{prefix}...'")
+    return name, "shape", prefix
 
 
 def _label_fallback(ctx: SystemContext, q: Question) -> tuple[str, str, str]:
@@ -116,6 +133,12 @@ def _plan_ratio(ctx: SystemContext, q: Question, plan: QueryPlan) -> QueryPlan:
     notes.append(f"ratio: whole = '{whole_txt.strip()}', part = '{part_txt.strip()}'")
     all_lines = re.fullmatch(r"\s*(?:all\s+)?(?:the\s+)?(?:log\s+)?(?:lines|messages|entries|log lines)?\s*", re.sub(r"\b(?:all|of|the)\b", " ", whole_txt.lower())) is not None
     wr = retrieve_for(ctx, wq)
+    part_values = {tid for tid, _pos, _v, _e in retrieve_for(ctx, pq).values}
+    if part_values and not wq.quoted:
+        kept = [h for h in wr.hits if h.template.template_id in part_values]
+        if kept:
+            notes.append("ratio: whole restricted to templates that carry the part's value")
+            wr = Retrieved(kept, wr.values, wr.label_values)
     whole = Selection() if all_lines and not wq.quoted else _selection(ctx, wq, wr, notes)
     whole.labels.update(entity_labels(ctx, wq, whole.templates, notes)[0])
     # the part: severities/values/labels of its own, or the whole's templates matching its words

@@ -448,6 +448,15 @@ def _number_filter(ctx: SystemContext, q: Question, e: Entity, template_ids: lis
     """'404' next to 'status' in the question -> '|= "status: 404"' from the template's literal."""
     i = q.text.find(e.text)
     near = {stem(w) for w in words(q.text[max(0, i - 30): i + len(e.text) + 30])}
+    # a stored value of one of the templates' slots: filter on the slot's literal context
+    for tid in template_ids:
+        t = ctx.template(tid)
+        if t is None:
+            continue
+        parts = re.split(r"<\*>", t.template)
+        for p in t.params:
+            if p.position < len(parts) and e.text in p.examples and parts[p.position].strip():
+                return Filter("|=", f"{parts[p.position][-12:].lstrip()}{e.text}")
     for tid in template_ids:
         t = ctx.template(tid)
         if t is None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from logcopilot.engine.stages.gofmt import go_print, go_sprintf, go_type, truth
-from logcopilot.engine.stages.gotemplate import FuncError, LabelMap, TemplateExecError
+from logcopilot.engine.stages.gotemplate import FuncError, LabelMap, TemplateExecError, arg_text
 
 __all__ = ["Executor", "GoFunc"]
 
@@ -30,6 +30,15 @@ class GoFunc:
 
 class _Err(Exception):
     """An error raised inside a command, before the location is known."""
+
+
+class _ErrAt(_Err):
+    """An error Go reports at one argument (a wrong type) rather than at the command."""
+
+    def __init__(self, message: str, pos: int, text: str) -> None:
+        super().__init__(message)
+        self.pos = pos
+        self.text = text
 
 
 def _convert(v: Any, typ: str, literal: str | None) -> Any:
@@ -234,16 +243,18 @@ class Executor:
         return value
 
     def command(self, cmd: tuple[Any, ...], dot: Any, final: Any) -> Any:
-        pos, args, text = cmd
+        pos, args, text, positions = cmd
         first = args[0]
         try:
             if first[0] == "ident":
-                return self.call(first[1], args[1:], dot, final, pos, text)
+                return self.call(first[1], args[1:], dot, final, positions)
             if len(args) > 1 or final is not _NOTHING:
                 if first[0] in ("field", "var") and first[0] == "field":
                     raise _Err(f"can't evaluate field {first[1][-1]} ... has arguments but cannot be invoked as function")
                 raise _Err(f"can't give argument to non-function {_arg_repr(first)}")
             return self.arg(first, dot)
+        except _ErrAt as exc:
+            raise self.fail(exc.pos, exc.text, str(exc)) from None
         except _Err as exc:
             raise self.fail(pos, text, str(exc)) from None
 
@@ -265,7 +276,7 @@ class Executor:
             del self.vars[mark:]
             return value
         if kind == "ident":
-            return self.call(a[1], [], dot, _NOTHING, -1, a[1])
+            return self.call(a[1], [], dot, _NOTHING, [])
         raise _Err(f"can't handle {kind}")
 
     def lookup(self, name: str) -> Any:
@@ -287,7 +298,8 @@ class Executor:
                 raise _Err(f"can't evaluate field {name} in type {go_type(value)}")
         return value
 
-    def call(self, name: str, arg_nodes: list[tuple[Any, ...]], dot: Any, final: Any, pos: int, text: str) -> Any:
+    def call(self, name: str, arg_nodes: list[tuple[Any, ...]], dot: Any, final: Any, positions: list[int]) -> Any:
+        """Call ``name``; ``positions`` holds the identifier's then each argument's position."""
         if name in ("and", "or"):
             values = [lambda a=a: self.arg(a, dot) for a in arg_nodes]
             if final is not _NOTHING:
@@ -305,9 +317,14 @@ class Executor:
             raise _Err(f'function "{name}" not defined')
         args: list[Any] = []
         literal: list[str | None] = []
-        for a in arg_nodes:
-            args.append(self.arg(a, dot))
-            literal.append(_arg_text(a) if a[0] in ("num", "str", "bool", "nil") else None)
+        for k, a in enumerate(arg_nodes):
+            try:
+                args.append(self.arg(a, dot))
+            except _ErrAt:
+                raise
+            except _Err as exc:  # e.g. a field of a string: Go reports it at the argument
+                raise _ErrAt(str(exc), positions[k + 1] if positions else -1, arg_text(a)) from None
+            literal.append(arg_text(a) if a[0] in ("num", "str", "bool", "nil") else None)
         if final is not _NOTHING:
             args.append(final)
             literal.append(None)
@@ -315,20 +332,23 @@ class Executor:
         if (fn.variadic is None and len(args) != n_fixed) or (fn.variadic is not None and len(args) < n_fixed):
             want = f"{n_fixed}" if fn.variadic is None else f"at least {n_fixed}"
             raise _Err(f"wrong number of args for {name}: want {want} got {len(args)}")
-        conv = [
-            _convert(v, fn.params[i] if i < n_fixed else fn.variadic or "any", literal[i])
-            for i, v in enumerate(args)
-        ]
+        conv = []
+        for i, v in enumerate(args):
+            try:
+                conv.append(_convert(v, fn.params[i] if i < n_fixed else fn.variadic or "any", literal[i]))
+            except _Err as exc:
+                # Go reports a bad argument at that argument; a bad piped value at the last
+                # explicit argument, or at the function name when there is none.
+                j = min(i, len(arg_nodes)) - (1 if i >= len(arg_nodes) else 0)
+                if j >= 0 and positions:
+                    raise _ErrAt(str(exc), positions[j + 1], arg_text(arg_nodes[j])) from None
+                raise _ErrAt(str(exc), positions[0] if positions else -1, name) from None
         try:
             return fn.impl(*conv)
         except FuncError as exc:
             raise _Err(str(exc) if exc.raw else f"error calling {name}: {exc}") from None
         except ZeroDivisionError:
             raise _Err(f"error calling {name}: runtime error: integer divide by zero") from None
-
-
-def _arg_text(a: tuple[Any, ...]) -> str:
-    return "nil" if a[0] == "nil" else str(a[2])
 
 
 def _arg_repr(a: tuple[Any, ...]) -> str:

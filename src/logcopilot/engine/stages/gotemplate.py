@@ -26,7 +26,7 @@ from typing import Any
 from logcopilot.engine.stages.gofmt import go_print, truth
 from logcopilot.errors import SemanticError
 
-__all__ = ["FuncError", "LabelMap", "Template", "TemplateExecError", "compile_template"]
+__all__ = ["FuncError", "LabelMap", "Template", "TemplateExecError", "arg_text", "compile_template"]
 
 
 class LabelMap(dict):  # type: ignore[type-arg]
@@ -297,9 +297,11 @@ class _Parser:
         if not toks:
             raise SemanticError("template: empty command")
         args: list[tuple[Any, ...]] = []
+        positions: list[int] = []
         i = 0
         while i < len(toks):
             kind, text, pos = toks[i]
+            positions.append(pos)
             if kind == "lparen":
                 depth = 1
                 j = i + 1
@@ -341,7 +343,13 @@ class _Parser:
             i += 1
         first, last = toks[0][2], toks[-1]
         text_repr = self.src[first : last[2] + len(last[1])]
-        return (toks[0][2], args, " ".join(_arg_text(a) for a in args) if args else text_repr)
+        # (position, args, text as Go prints the node, position of each arg)
+        return (toks[0][2], args, " ".join(_arg_text(a) for a in args) if args else text_repr, positions)
+
+
+def arg_text(a: tuple[Any, ...]) -> str:
+    """An argument node as Go prints it in error messages."""
+    return _arg_text(a)
 
 
 def _arg_text(a: tuple[Any, ...]) -> str:

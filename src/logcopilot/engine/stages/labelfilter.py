@@ -9,6 +9,7 @@ Rules (corpus note 20):
 - a numeric/duration/bytes filter on a missing label fails silently;
 - a value that does not parse sets ``__error__="LabelFilterErr"`` with Go's error text in
   ``__error_details__`` and **keeps** the line;
+- an ``ip()`` filter lets a line that already carries ``__error__`` through (spec F7);
 - ``and`` evaluates both sides (so both may set errors), ``or`` stops at the first true.
 """
 
@@ -19,7 +20,7 @@ from collections.abc import Callable
 
 from logcopilot.engine.matchers import compile_matcher
 from logcopilot.engine.stages.ipfilter import compile_ip_test
-from logcopilot.engine.stages.labels import LineState
+from logcopilot.engine.stages.labels import ERROR, LineState
 from logcopilot.engine.stages.values import ValueParseError, parse_bytes, parse_duration_ns, parse_float
 from logcopilot.logql.ast import (
     BinaryLabelFilter,
@@ -80,9 +81,16 @@ def compile_label_filter(f: LabelFilter) -> StatePredicate:
     if isinstance(f, IpLabelFilter):
         test = compile_ip_test(f.cidr)
         name = f.name
-        if f.op == "=":
-            return lambda state: name in state.labels and test(state.labels[name])
-        return lambda state: name in state.labels and not test(state.labels[name])
+        want = f.op == "="
+
+        def ip_pred(state: LineState) -> bool:
+            labels = state.labels
+            if ERROR in labels:
+                return True  # spec F7: an ip filter lets errored lines through
+            value = labels.get(name)
+            return value is not None and test(value) == want
+
+        return ip_pred
     if isinstance(f, BinaryLabelFilter):
         left = compile_label_filter(f.left)
         right = compile_label_filter(f.right)

@@ -7,8 +7,8 @@ A pattern is literals and captures ``<name>`` (``<_>`` captures nothing). A ``<`
 not open a valid capture is literal text. Matching goes left to right taking the *first*
 occurrence of each literal, so a capture is the shortest text up to the next literal:
 
-- filter (corpus note 13): a leading literal is searched anywhere; when the pattern ends
-  with a literal, it must end the line;
+- filter (corpus note 13, spec L3): a leading literal is searched anywhere; every capture
+  takes at least one character; when the pattern ends with a literal, it must end the line;
 - parser (note 19): a leading literal must start the line, else the line gets no labels;
   a capture reads up to the next literal; when that literal is missing, the capture takes
   the rest of the line and later captures stay unset; the last capture runs to the end.
@@ -48,10 +48,11 @@ class CompiledPattern:
             i = 1
         n = len(parts)
         while i < n:
-            if i == n - 1:  # ends on a capture: anything goes
-                return True
+            if i == n - 1:  # ends on a capture, which must not be empty
+                return idx < len(line)
             lit = parts[i + 1][1]
-            found = line.find(lit, idx)
+            # A capture matches at least one character.
+            found = line.find(lit, idx + 1)
             if found < 0:
                 return False
             idx = found + len(lit)
