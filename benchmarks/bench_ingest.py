@@ -70,7 +70,7 @@ def generate(out_dir: Path, lines: int, seed: int = 20240101) -> list[tuple[Path
     t = 1226262975  # 2008-11-09 20:36:15 UTC
     with hdfs.open("w") as f:
         buf: list[str] = []
-        for i in range(half):
+        for _ in range(half):
             t += r.random() < 0.05
             tm = time.gmtime(t)
             blk = f"blk_{'-' if r.random() < 0.5 else ''}{r.getrandbits(62)}"
@@ -88,7 +88,7 @@ def generate(out_dir: Path, lines: int, seed: int = 20240101) -> list[tuple[Path
     with ssh.open("w") as f:
         buf = []
         pid = 24200
-        for i in range(lines - half):
+        for _ in range(lines - half):
             t += r.random() < 0.3
             pid += r.random() < 0.2
             tm = time.gmtime(t)

@@ -47,6 +47,13 @@ def test_query_streams_and_json(tmp_path: Path) -> None:
     assert doc["data"]["result"][0]["values"] == [[str((T0 + 5) * 10**9), "Failed password for root"]]
 
 
+def test_query_defaults_to_the_stored_span(tmp_path: Path) -> None:
+    res = CliRunner().invoke(main, ["query", '{system="demo"}', "--direction", "forward", "--db", _db(tmp_path)])
+    assert res.exit_code == 0, res.output
+    lines = [ln.strip() for ln in res.output.splitlines() if "password" in ln]
+    assert [ln.split("  ", 1)[1] for ln in lines] == ["Failed password for root", "Accepted password for bob"]
+
+
 def test_query_metric_table_and_instant(tmp_path: Path) -> None:
     db = _db(tmp_path)
     runner = CliRunner()

@@ -144,3 +144,53 @@ def test_incremental_generalises_a_known_template(ssh_store: Callable[..., Store
     assert after["pam_unix(sshd:session): session closed for user <*>"][:3] == (old_id, 2, 1)
     params = [p for _, tid, p in _entries(st) if tid == old_id]
     assert params == [["fztu"], ["zed"]]
+
+
+def test_incremental_splits_an_over_merged_template(ssh_store: Callable[..., Store]) -> None:
+    def line(i: int, kind: str) -> str:
+        return f"[10.30 16:49:0{i}] chrome.exe - host{i}.example.com:443 open through proxy proxy.example.org:5070 {kind}"
+
+    st = ssh_store([line(i, "HTTPS") for i in range(5)] + [line(5, "SOCKS5")], system="proxifier", fmt="Proxifier")
+    first = assign_templates(st, "proxifier")
+    # one SOCKS5 line among six cannot tell an event name from a value
+    assert first.templates == 1 and first.split == 0
+    ssh_store([line(6, "SOCKS5"), line(7, "SOCKS5")], system="proxifier", fmt="Proxifier", store=st, path="/b.log")
+    second = assign_templates(st, "proxifier")
+    assert (second.matched, second.split) == (2, 1)
+    rows = dict(st.cursor().execute("SELECT template, count FROM templates WHERE system = 'proxifier'").fetchall())
+    assert rows == {"<*>:<*> open through proxy <*>:<*> HTTPS": 5, "<*>:<*> open through proxy <*>:<*> SOCKS5": 3}
+    params = st.cursor().execute(
+        "SELECT params FROM entries e JOIN templates t USING (template_id) WHERE t.template LIKE '%SOCKS5' ORDER BY seq"
+    ).fetchall()
+    assert [p[0] for p in params] == [[f"host{i}.example.com", "443", "proxy.example.org", "5070"] for i in (5, 6, 7)]
+
+
+class _FakeChat:
+    """A chat client test double: answers every template question with one fixed reply."""
+
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+        self.calls: list[tuple[str, object]] = []
+
+    def chat(self, messages: list[dict[str, str]], *, stage: str, json_schema: object) -> object:
+        self.calls.append((stage, json_schema))
+        from types import SimpleNamespace
+
+        return SimpleNamespace(parsed_json={"template": self.reply}, text=self.reply)
+
+
+def test_llm_correction_kept_only_when_it_matches_the_lines(ssh_store: Callable[..., Store]) -> None:
+    lines = [f"Dec 10 07:0{i}:00 LabSZ sshd[1]: Backup job {n} finished" for i, n in enumerate(["alpha", "beta"])]
+    # the miner cannot know that a word seen once per line is a value; the "LLM" can
+    st = ssh_store(lines)
+    good = _FakeChat("Backup job <*> finished")
+    stats = assign_templates(st, "openssh", llm=good)
+    assert stats.llm_corrected >= 1 and good.calls and good.calls[0][0] == "templates"
+    assert {r[0] for r in st.cursor().execute("SELECT template FROM templates").fetchall()} == {"Backup job <*> finished"}
+    assert st.cursor().execute("SELECT DISTINCT origin FROM templates").fetchall() == [("llm",)]
+
+    st2 = ssh_store(lines)
+    bad = _FakeChat("Something else <*>")  # does not match the lines: ignored
+    stats2 = assign_templates(st2, "openssh", llm=bad)
+    assert stats2.llm_corrected == 0
+    assert st2.cursor().execute("SELECT DISTINCT origin FROM templates").fetchall() == [("mined",)]

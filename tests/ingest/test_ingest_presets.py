@@ -87,7 +87,7 @@ def test_preset_golden_values(tmp_path: Path, preset: Preset) -> None:
 @pytest.mark.parametrize("preset", PRESETS, ids=lambda p: p.name)
 def test_sql_path_agrees_with_python_path(tmp_path: Path, preset: Preset) -> None:
     """The bulk SQL extraction and ``Preset.parse`` + ``parse_timestamp`` give the same answer."""
-    for (ts, labels, line), example in zip(_ingest_examples(tmp_path, preset), preset.examples, strict=True):
+    for (ts, labels, _line), example in zip(_ingest_examples(tmp_path, preset), preset.examples, strict=True):
         values = preset.parse(example)
         assert values is not None and "Content" in values
         assert parse_timestamp(preset.timestamp, values, year=2017) == ts

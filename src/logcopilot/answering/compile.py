@@ -192,7 +192,9 @@ def _distinctive(other: Any, temps: list[Any]) -> str | None:
 
 def selection_filters(ctx: SystemContext, sel: Selection, notes: list[str]) -> tuple[str, list[tuple[str, str]], list[Filter]]:
     """(stream selector, line filters, label filters needing extraction) for a selection."""
-    matchers = [f'system="{ctx.system}"'] + [f"{k}={quote(v)}" for k, v in sorted(sel.labels.items())]
+    matchers = [f'system="{ctx.system}"'] + [
+        f"{k}=~{quote('|'.join(re.escape(x) for x in v.split('|')))}" if "|" in v else f"{k}={quote(v)}"
+        for k, v in sorted(sel.labels.items())]
     selector = "{" + ", ".join(matchers) + "}"
     pairs = _template_filter(ctx, sel.templates, notes) if sel.templates else []
     label_filters: list[Filter] = []
@@ -284,7 +286,7 @@ def extraction_for(ctx: SystemContext, tids: list[str], name: str, value_type: s
 
 
 def borrowed_regex(ctx: SystemContext, tids: list[str], name: str) -> str | None:
-    """A regex for a value the chosen templates hold as *literal text* (mined from few lines),
+    r"""A regex for a value the chosen templates hold as *literal text* (mined from few lines),
     borrowed from another template that has a parameter ``name`` in the same words:
     ``Failed password for <*> from`` names ``user``, so ``Accepted password for fztu from``
     yields ``password\s+for\s+(?P<user>\S+)\s+from``."""
@@ -349,6 +351,11 @@ def compile_plan(ctx: SystemContext, plan: QueryPlan) -> Compiled:
     extract = None
     if plan.group_source == "param" and plan.group_by:
         extract = extraction_for(ctx, plan.select.templates, plan.group_by, plan.value_type, notes)
+    elif plan.group_source == "field" and plan.group_by:
+        from logcopilot.answering.fields import header_fields
+
+        rx = header_fields(ctx).get(plan.group_by)
+        extract = f"| regexp {_raw(rx)}" if rx else None
     elif plan.group_source == "shape" and plan.group_by:
         pairs = pairs + [("|=", plan.value_type)]
         extract = f"| regexp `(?P<{group}>{re.escape(plan.value_type)}[0-9A-Za-z_.:-]+)`"
@@ -359,7 +366,7 @@ def compile_plan(ctx: SystemContext, plan: QueryPlan) -> Compiled:
             ex = extraction_for(ctx, plan.select.templates, f.label, "", notes)
             if ex and ex != extract:
                 extract = (extract + " " + ex) if extract else ex
-    if plan.group_source in ("param", "borrowed") and plan.group_by and not extract:
+    if plan.group_source in ("param", "borrowed", "field", "shape") and plan.group_by and not extract:
         raise AnswerError(f"cannot extract parameter {plan.group_by!r} from the chosen templates")
     log_q = _pipeline(selector, pairs, extract, lfilters)
     if not plan.select.templates and not pairs and not lfilters and not plan.select.labels and plan.intent not in (
@@ -442,6 +449,6 @@ def _need_group(plan: QueryPlan) -> None:
 
 def _nonempty(log_q: str, group: str, plan: QueryPlan) -> str:
     """Drop lines where the extraction found nothing (an empty label is not a value)."""
-    if plan.group_source in ("param", "borrowed", "shape"):
+    if plan.group_source in ("param", "borrowed", "shape", "field"):
         return f'{log_q} | {group}!=""'
     return log_q

@@ -28,7 +28,7 @@ from logcopilot.answering.compile import Compiled, QuerySpec, compile_plan, fmt_
 from logcopilot.answering.dispatch import dispatch
 from logcopilot.answering.execute import Execution, result_summary, run_with_repair
 from logcopilot.answering.plan import QueryPlan, Selection
-from logcopilot.answering.planners.free import check_logql, group_labels, write_logql
+from logcopilot.answering.planners.free import check_logql, group_labels, kb_contradiction, write_logql
 from logcopilot.answering.planners.rules import plan_rules
 from logcopilot.answering.planners.structured import plan_structured
 from logcopilot.answering.question import Question, analyze
@@ -76,7 +76,7 @@ def planners_for(planner: str, llm: Any) -> list[str]:
     if planner == "auto":
         if llm is None:
             return ["rules"]
-        provider = str(getattr(llm, "provider", "") or getattr(getattr(llm, "provider_obj", None), "name", ""))
+        provider = str(getattr(llm, "provider_name", "") or getattr(getattr(llm, "provider", None), "name", "") or "")
         # a small local model writes raw LogQL badly: it fills plans instead
         return ["structured", "rules"] if "local" in provider else ["free", "structured", "rules"]
     if planner in ("structured", "free") and llm is None:
@@ -299,10 +299,12 @@ def _try_free(ctx: SystemContext, q: Question, r: Retrieved, draft: QueryPlan, l
         return Compiled([s], ["free: LogQL written by the model"])
 
     def generate(feedback: str = "") -> Compiled:
-        for _ in range(max_attempts):
+        for i in range(max_attempts):
             text = write_logql(ctx, q, r, fmt_duration(rng), llm, trace, feedback, state["logql"])
             state["logql"] = text
             problem = check_logql(ctx, text)
+            if not problem and i < max_attempts - 1:
+                problem = kb_contradiction(ctx, text, r)
             if not problem:
                 return spec_for(text)
             feedback = problem

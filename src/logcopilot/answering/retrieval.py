@@ -197,8 +197,10 @@ def coverage(ctx: SystemContext, filters: list[tuple[str, str]], labels: dict[st
         args.append(value)
     if labels:
         for k, v in labels.items():
-            conds.append("stream_id IN (SELECT stream_id FROM streams WHERE json_extract_string(labels, ?) = ?)")
-            args += [f"$.{k}", v]
+            vals = v.split("|")
+            conds.append("stream_id IN (SELECT stream_id FROM streams WHERE json_extract_string(labels, ?) IN ("
+                         + ", ".join("?" for _ in vals) + "))")
+            args += [f"$.{k}", *vals]
     sql = f"SELECT coalesce(template_id, '?'), count(*) FROM entries WHERE {' AND '.join(conds)} GROUP BY 1"
     try:
         rows = ctx.store.cursor().execute(sql, args).fetchall()
@@ -365,6 +367,12 @@ def _match_values(ctx: SystemContext, q: Question) -> list[tuple[str, int, str, 
     for w in re.findall(r"\b[A-Z][A-Z0-9_]{1,15}\b", q.text):
         if not any(e.text == w for e in probes) and w not in ("MM", "DD", "HH", "SS", "YYYY", "UTC", "IP", "ID", "IDS"):
             probes.append(Entity(w, "word"))
+    # plain words that are not log vocabulary may be values ("attempts for root")
+    vocab = {w.lower() for t in ctx.templates for w in re.findall(r"[A-Za-z]+", t.template)}
+    for w in re.findall(r"(?<![\w.-])[a-z][a-z0-9_]{2,31}(?![\w.-])", main_clause(q.text)):
+        if w in _STOP_WORDS or stem(w) in _GENERIC or w in vocab or any(e.text == w for e in probes):
+            continue
+        probes.append(Entity(w, "word"))
     out: list[tuple[str, int, str, Entity]] = []
     if not probes:
         return out
@@ -384,6 +392,14 @@ def _match_values(ctx: SystemContext, q: Question) -> list[tuple[str, int, str, 
                         rows.append((t.template_id, p.position, e.text))
         out.extend((str(r[0]), int(r[1]), str(r[2]), e) for r in rows)
     return out
+
+
+_STOP_WORDS = frozenset(
+    """about above after again against also another answer anyone anybody anything because before being below
+    between both could does doing down during each either ever every from give have having here into itself
+    just least like made make many more most much must never only other over same should since some such
+    than that their them then there these they this those through under until very what when where which
+    while whose with within without would your yours line lines message messages times give""".split())
 
 
 def _label_values(ctx: SystemContext, q: Question) -> dict[str, str]:

@@ -203,5 +203,6 @@ def _what(ctx: SystemContext, plan: QueryPlan) -> str:
         bits.append(f"{k}={v}")
     for f in plan.select.filters[:2]:
         if not f.label:
-            bits.append(f"containing {f.value.strip()!r}")
+            shown = re.sub(r"\\b", "", f.value).replace("\\", "").strip()
+            bits.append(f"containing '{shown}'")
     return (" of " + ", ".join(bits)) if bits else ""

@@ -197,7 +197,7 @@ class LokiBackend:
             return response
         if code == 400:
             # Loki's own message, verbatim: the repair loop and users read it as the engine's
-            raise QueryError(response.text.rstrip("\n") or "Loki rejected the request (400)", status=400)
+            raise QueryError(response.text or "Loki rejected the request (400)", status=400)
         text = _short(response.text)
         if code in (401, 403):
             raise BackendError(
@@ -290,6 +290,7 @@ class LokiBackend:
         )
 
 
-def _short(text: str, limit: int = 300) -> str:
-    one = " ".join(text.split())
+def _short(text: str, limit: int = 2000) -> str:
+    """Loki's message on one line, otherwise unchanged (it may quote log lines)."""
+    one = text.strip().replace("\r", " ").replace("\n", " ")
     return one if len(one) <= limit else one[: limit - 3] + "..."

@@ -23,7 +23,8 @@ BIG_FILE = 32 << 20  # show a progress bar from this size on (or for stdin)
 def _iso(ns: int | None) -> str:
     if ns is None:
         return "-"
-    return datetime.fromtimestamp(ns / 1e9, tz=UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + "Z"
+    whole = datetime.fromtimestamp(ns // 10**9, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return f"{whole}.{(ns // 10**6) % 1000:03d}Z"  # integer maths: floats would round ns away
 
 
 def _preset_help() -> str:
@@ -47,15 +48,23 @@ def _preset_help() -> str:
 @click.option("--format", "fmt", default=None, help="A preset name or a Loghub-style format; detected when left out.")
 @click.option("--year", type=int, default=None, help="Year for layouts without one (default: the current year).")
 @click.option("--tz", default="UTC", show_default=True, help="Time zone of timestamps that carry no offset.")
+@click.option("--target", "--loki-url", "target", default=None,
+              help="Push to a Loki (loki://HOST:PORT or http(s)://URL) instead of the local store.")
 @db_option
 @json_option
-def ingest_cmd(files: tuple[str, ...], system: str, fmt: str | None, year: int | None, tz: str, db: str | None, as_json: bool) -> None:
+def ingest_cmd(files: tuple[str, ...], system: str, fmt: str | None, year: int | None, tz: str,
+               target: str | None, db: str | None, as_json: bool) -> None:
     """Load log FILES ('-' for stdin; gzip is recognised) into the store.
 
     Each line is stored unchanged with its timestamp (ns, UTC) in a stream labelled with the
     system and low-cardinality header fields (level, component). Lines that cannot be stored
     are counted with a reason; re-ingesting the same content is a no-op.
     """
+    if target:  # same parsing and labels, pushed to Loki in batches (see ingest/loki_target.py)
+        from logcopilot.ingest.loki_target import cli_push
+
+        cli_push(target, files, system=system, fmt=fmt, year=year, tz=tz, as_json=as_json)
+        return
     err = Console(stderr=True)
     show_bar = not as_json and err.is_terminal and any(
         f == "-" or (os.path.isfile(f) and os.path.getsize(f) >= BIG_FILE) for f in files

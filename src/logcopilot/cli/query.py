@@ -14,6 +14,7 @@ import click
 
 from logcopilot.cli.common import db_option, echo_json, json_option, open_store
 from logcopilot.engine.executor import execute_instant, execute_range
+from logcopilot.engine.explain import explain as explain_plan
 from logcopilot.engine.results import (
     MatrixResult,
     QueryResult,
@@ -60,9 +61,45 @@ def _print_result(res: QueryResult) -> None:
         click.echo(format_value(res.value))
 
 
+def _time_range(cur: object, since: str | None, from_: str | None, to: str | None) -> tuple[int, int]:
+    """[start, end) from the options; with none of them, the whole span of the stored logs
+    (historical files would otherwise fall outside Loki's default "last hour")."""
+    if not (since or from_ or to):
+        row = cur.execute("SELECT min(ts), max(ts) FROM entries").fetchone()  # type: ignore[attr-defined]
+        if row and row[0] is not None:
+            return int(row[0]), int(row[1]) + 1
+    end = parse_time_ns(to, "to") if to else time.time_ns()
+    if from_:
+        start = parse_time_ns(from_, "from")
+    else:
+        span = parse_duration_ns(since) if since else 3600 * 10**9
+        if span is None:
+            raise InputError(f"invalid --since duration {since!r}")
+        start = end - span
+    if end < start:
+        raise InputError("end timestamp must not be before or equal to start time")
+    return start, end
+
+
+def _step(step: str | None, start: int, end: int) -> int:
+    if not step:
+        return max((end - start) // 250 // 10**9, 1) * 10**9  # Loki's default step
+    step_ns = parse_duration_ns(step)
+    if step_ns is None:
+        try:
+            step_ns = round(float(step) * 10**9)
+        except ValueError:
+            raise InputError(f"invalid --step {step!r}") from None
+    if step_ns <= 0:
+        raise InputError("--step must be positive")
+    return step_ns
+
+
 @click.command("query")
 @click.argument("logql")
-@click.option("--since", default=None, help="Look back this long from --to (e.g. 1h, 30m); default 1h.")
+@click.option(
+    "--since", default=None, help="Look back this long from --to (e.g. 1h, 30m). No time option: all stored logs."
+)
 @click.option("--from", "from_", default=None, help="Start time (RFC3339, unix seconds or ns).")
 @click.option("--to", default=None, help="End time (default: now).")
 @click.option("--time", "at", default=None, help="Run an instant query at this time.")
@@ -89,38 +126,22 @@ def query_cmd(
 
     \b
     Examples:
-      logcopilot query '{system="openssh"} |= "Failed password"' --from 2015-12-10T00:00:00Z --to 2015-12-11T00:00:00Z
+      logcopilot query '{system="openssh"} |= "Failed password"' --limit 20
+      logcopilot query '{system="openssh"}' --from 2015-12-10T00:00:00Z --to 2015-12-11T00:00:00Z --json
       logcopilot query 'sum by (level) (count_over_time({system="hdfs"}[1h]))' --since 30d --step 1h
     """
     from logcopilot.logql import parse
 
     expr = parse(logql)
-    end = parse_time_ns(to, "to") if to else time.time_ns()
-    if from_:
-        start = parse_time_ns(from_, "from")
-    else:
-        span = parse_duration_ns(since) if since else 3600 * 10**9
-        if span is None:
-            raise InputError(f"invalid --since duration {since!r}")
-        start = end - span
-    if end < start:
-        raise InputError("end timestamp must not be before or equal to start time")
-    if step:
-        step_ns = parse_duration_ns(step)
-        if step_ns is None:
-            try:
-                step_ns = round(float(step) * 10**9)
-            except ValueError:
-                raise InputError(f"invalid --step {step!r}") from None
-    else:
-        step_ns = max((end - start) // 250 // 10**9, 1) * 10**9
-    if step_ns <= 0:
-        raise InputError("--step must be positive")
+    if limit <= 0:
+        raise InputError("limit must be a positive value")
     store = open_store(db, read_only=False)
     try:
         cur = store.cursor()
+        start, end = _time_range(cur, since, from_, to)
+        step_ns = _step(step, start, end)
         if explain:
-            click.echo(explain_text(cur, expr, start, end, direction.lower()))
+            click.echo(explain_plan(cur, expr, start, end, step_ns, direction.lower()))
             return
         if at is not None:
             res = execute_instant(cur, expr, parse_time_ns(at, "time"))
@@ -134,40 +155,14 @@ def query_cmd(
         _print_result(res)
 
 
-def explain_text(cur: object, expr: object, start: int, end: int, direction: str) -> str:
-    """The evaluation plan: for every log selection, the pipeline split and the scan SQL."""
-    from logcopilot.engine.logquery import log_scan_plan
-    from logcopilot.engine.scan import scan_sql
-    from logcopilot.logql import ast
-
-    lines = [f"plan: {type(expr).__name__}"]
-    queries: list[ast.LogQuery] = []
-
-    def walk(e: object) -> None:
-        if isinstance(e, ast.LogQuery):
-            queries.append(e)
-        elif isinstance(e, ast.RangeAggregation):
-            queries.append(e.range.query)
-        for attr in ("expr", "lhs", "rhs"):
-            if hasattr(e, attr):
-                walk(getattr(e, attr))
-
-    walk(expr)
-    for q in queries:
-        plan, pipeline, by_sid = log_scan_plan(cur, q, start, end, direction)  # type: ignore[arg-type]
-        sql, params = scan_sql(plan)
-        lines.append(f"  streams: {len(by_sid)} matched by the selector")
-        lines.append(f"  sql: {sql}")
-        lines.append(f"  params: {params[1:]}")
-        lines.append(f"  python stages: {len(getattr(pipeline, 'stages', ()) or ())}")
-    return "\n".join(lines)
-
-
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=3100, show_default=True, type=int)
+@click.option("--auth-enabled", is_flag=True, default=None,
+              help="Require X-Scope-OrgID and isolate tenants, as Loki's auth_enabled (env LOGCOPILOT_AUTH_ENABLED).")
+@click.option("--token", default=None, help="Require 'Authorization: Bearer TOKEN' (env LOGCOPILOT_TOKEN).")
 @db_option
-def serve_cmd(host: str, port: int, db: str | None) -> None:
+def serve_cmd(host: str, port: int, auth_enabled: bool | None, token: str | None, db: str | None) -> None:
     """Serve the Loki HTTP query API (``/loki/api/v1/...``) from the embedded store.
 
     \b
@@ -181,6 +176,6 @@ def serve_cmd(host: str, port: int, db: str | None) -> None:
 
     store = open_store(db)
     try:
-        uvicorn.run(create_app(store), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(store, auth_enabled=auth_enabled, token=token), host=host, port=port, log_level="warning")
     finally:
         store.close()

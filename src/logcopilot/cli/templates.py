@@ -58,15 +58,11 @@ def _messages(path: str, fmt: str | None) -> list[str]:
     from logcopilot.ingest.presets import resolve_format  # presets know names and raw specs
 
     preset = resolve_format(fmt)
-    if not preset.format:
-        raise InputError(f"format {fmt!r} has no header pattern")
-    from logcopilot.ingest.formats import compile_format
-
-    compiled = compile_format(preset.format)
     out = []
     for line in lines:
-        fields = compiled.parse(line)
-        out.append(fields["Content"] if fields and "Content" in fields else line)
+        fields = preset.parse(line)
+        content = fields.get("Content") if fields else None
+        out.append(content if isinstance(content, str) else line)
     return out
 
 

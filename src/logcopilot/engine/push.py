@@ -40,6 +40,8 @@ def _parse_entry(value: Any) -> tuple[int, str, dict[str, str] | None]:
         ts = int(ts_raw)
     except ValueError:
         raise InputError(f"invalid timestamp {ts_raw!r}") from None
+    if not -(2**63) <= ts < 2**63:
+        raise InputError(f"timestamp {ts_raw!r} is out of range for nanoseconds since the epoch")
     if not isinstance(line, str):
         raise InputError("log line must be a string")
     md = None
@@ -58,17 +60,23 @@ def push_payload(store: Store, doc: Any, tenant: str = DEFAULT_TENANT) -> int:
     lines: list[str] = []
     mds: list[str | None] = []
     seen: set[tuple[int, int, str]] = set()
+    # validate the whole body before registering any stream: a rejected push changes nothing
+    parsed: list[tuple[dict[str, str], list[tuple[int, str, dict[str, str] | None]]]] = []
+    for st in doc.get("streams", []):
+        labels = st.get("stream") if isinstance(st, dict) else None
+        if not isinstance(labels, dict) or not labels:
+            raise InputError("error at least one label pair is required per stream")
+        for k, v in labels.items():
+            if not _LABEL_NAME.match(k) or not isinstance(v, str):
+                raise InputError(f"invalid label {k!r}")
+        values = st.get("values", []) or []
+        if not isinstance(values, list):
+            raise InputError("'values' must be a list of entries")
+        parsed.append((labels, [_parse_entry(value) for value in values]))
     with store._lock:
-        for st in doc.get("streams", []):
-            labels = st.get("stream") if isinstance(st, dict) else None
-            if not isinstance(labels, dict) or not labels:
-                raise InputError("error at least one label pair is required per stream")
-            for k, v in labels.items():
-                if not _LABEL_NAME.match(k) or not isinstance(v, str):
-                    raise InputError(f"invalid label {k!r}")
+        for labels, entries in parsed:
             sid = store.stream_id(labels, tenant)
-            for value in st.get("values", []) or []:
-                ts, line, md = _parse_entry(value)
+            for ts, line, md in entries:
                 key = (sid, ts, line)
                 if key in seen:
                     continue

@@ -47,7 +47,7 @@ def register_streams(store: Store, system: str, label_names: Sequence[str], cand
     rows: list[tuple[object, ...]] = []
     for combo in distinct:
         labels = {"system": system}
-        for name, value in zip(label_names, combo if cols else ()):
+        for name, value in zip(label_names, combo if cols else (), strict=True):
             if value:
                 labels[name] = str(value)
         rows.append((*((combo if cols else ())), store.stream_id(labels)))

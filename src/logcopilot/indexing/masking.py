@@ -64,7 +64,8 @@ class MaskRule:
 
 # Order matters: wider shapes first, so a URL is one variable, not a host plus a path.
 DEFAULT_MASK_RULES: tuple[MaskRule, ...] = (
-    MaskRule("url", r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'<>]+", requires=":"),
+    # a URL does not end in sentence punctuation: "see http://x/y." or "url://a/b: failed"
+    MaskRule("url", r"\b[a-zA-Z][a-zA-Z0-9+-]*://[^\s\"'<>]*[^\s\"'<>.,:;!?)\]}]", requires=":"),
     # the target and protocol of an HTTP request line are one value: "GET <*>"
     MaskRule("http_target", r"\b(GET|POST|PUT|DELETE|HEAD|PATCH|OPTIONS) \S+ HTTP/\d(?:\.\d)?(?=\W|$)", r"\1 <*>", contains=" HTTP/"),
     MaskRule("uuid", rf"\b{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}\b", requires="-"),
@@ -81,6 +82,21 @@ DEFAULT_MASK_RULES: tuple[MaskRule, ...] = (
     MaskRule("ip", rf"/?{_B}{_IP}{_E}", requires="."),
     MaskRule("hostname", r"(?<![\w.:/-])(?:[a-zA-Z0-9-]+\.){2,}(?:com|net|org|edu|gov|io|local|[a-z]{2})(?![\w.-])", requires="."),
     MaskRule("path", r"(?<![\w.:/<>*])(?:/(?:[\w.@%+~$#-]|<\*>)+){2,}/?(?![\w/])|(?<![\w.:/<>*])/[\w.@%+~-]*\d[\w.@%+~-]*(?![\w/])", requires="/"),
+    # a relative path: two or more separators, a letter (not a date like 2005/11/09) and a
+    # digit or a dot (not words such as seq/ack/win)
+    MaskRule(
+        "relative_path",
+        r"(?<![\w/.:<>*-])(?=[\w./-]*[A-Za-z])(?=[\w./-]*[\d.])[\w.-]+(?:/[\w.-]+){2,}/?(?![\w/])",
+        requires="/",
+    ),
+    # a compound identifier: three or more parts joined by - or :, the first with a digit,
+    # letters and at least two digits in all (R25-M1-N2, R62-M1-Nf-C:J03-U11); dates (digits
+    # only) keep their parts
+    MaskRule(
+        "compound_id",
+        r"(?<![\w.:-])(?=[\w:-]*[A-Za-z])(?=(?:[A-Za-z:-]*\d){2})[A-Za-z]*\d[A-Za-z0-9]*(?:[-:][A-Za-z0-9]+){2,}(?![\w-])",
+        requires="-",
+    ),
     MaskRule("block_id", r"\bblk_-?\d+\b", requires="_"),
     MaskRule("hex", rf"{_B}0[xX]{_HEX}+\b", requires="0123456789"),
     MaskRule("hex_id", rf"(?<![\w.-])(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F]){_HEX}{{8,}}(?![\w-])", requires="0123456789"),

@@ -5,17 +5,24 @@ per cluster (``<*>`` for variables) and the cluster of every message.
 
 The pipeline, each step general (no rule names a log system):
 
-1. **mask** common value shapes (``masking.Masker``): numbers, IPs, ids, paths, ...;
-2. **cluster** the masked token sequences of equal length, Drain-style: a sequence joins the
-   most similar cluster when enough positions agree and every disagreeing position is
-   value-like (digits, masked, or punctuation around a value); plain words may differ in
-   at most one position;
+1. **mask** common value shapes (``masking.Masker``: numbers, IPs, ids, paths, ...) and
+   split on whitespace;
+2. **cluster** the distinct masked sequences, most frequent first, Drain-style: candidates
+   share the length and the first word; a sequence joins the most similar cluster when at
+   least ``similarity`` of the positions agree and the disagreeing positions differ in a
+   value (digits, a mask, punctuation around a value), with plain words differing in at
+   most ``max_word_diffs`` positions and never in the first (it names the event);
 3. **variables from statistics**: a position whose tokens differ inside a cluster is a
-   variable; the common punctuation around it is kept (``(uid=<*>)``, ``<*>,``);
-4. **split over-merged clusters**: a word position with few distinct values, each seen
-   several times, is an event name (``VM Paused``/``VM Resumed``), not a value;
-5. **merge over-split clusters**: clusters whose templates become equal when runs of
-   variables collapse (a variable that spans a varying number of tokens) are one event.
+   variable; the shared punctuation around it stays (``(uid=<*>)``, ``<*>,``,
+   ``com.apple.<*>:``), so punctuation-joined tokens keep their constant parts;
+4. **split over-merged clusters**: a position whose differing part is a word (or an
+   identifier) with at most ``split_max_values`` values is an event name (``VM Paused`` /
+   ``VM Resumed``), unless a value keyword precedes it (``user alice``), or the values are
+   seen once each after a preposition (``for alice``) or carry digits;
+5. **merge over-split clusters**: clusters whose templates become equal when each stretch
+   of variables collapses, and an optional parenthesised value (``(3.9 KB)``) is dropped,
+   are one event whose variable spans a varying number of words; the merged template is
+   aligned so that it still matches every member.
 """
 
 from __future__ import annotations
@@ -33,8 +40,7 @@ __all__ = ["MinerConfig", "MiningResult", "TemplateMiner", "generalise_tokens", 
 
 _DIGIT = re.compile(r"\d")
 _WORD = re.compile(r"^[A-Za-z][A-Za-z_'-]*[A-Za-z]$|^[A-Za-z]$")
-_PUNCT_EDGE = re.compile(r"^([(\[{\"']*)(.*?)([)\]}\"',;:.]*)$", re.DOTALL)
-_PREFIX_END = frozenset("([{\"'=:#@,;|-")
+_PREFIX_END = frozenset("([{\"'=:#@,;|-.")
 _SUFFIX_START = frozenset(")]}\"',;:.!?|")
 _PAREN_VAR = re.compile(r" \((?:<\*>[^()\s]*)(?: [A-Za-z]+)?\)")
 _ID = re.compile(r"^[\w.-]*\d[\w.-]*$")
@@ -217,31 +223,40 @@ class TemplateMiner:
     def _template(self, members: Sequence[tuple[str, ...]]) -> tuple[str, ...]:
         return tuple(generalise_tokens([m[i] for m in members]) for i in range(len(members[0])))
 
+    def is_event_name(self, values: Counter[str], prev: str) -> bool:
+        """Do these values of one position (differing parts only, with their counts) name
+        events rather than carry a parameter? ``prev`` is the constant word before them."""
+        cfg = self.config
+        if not 2 <= len(values) <= cfg.split_max_values:
+            return False
+        if any(VAR in v or not v for v in values):
+            return False
+        prev = prev.lower().strip(":=")
+        if prev in cfg.value_after:
+            return False
+        # identifiers (eth0) and words after a preposition (for alice) seen once each
+        # are parameters; event names recur
+        rare = min(values.values()) < cfg.split_min_support
+        return not (rare and (prev in cfg.weak_value_after or any(_DIGIT.search(v) for v in values)))
+
     def _split(
         self, members: list[tuple[str, ...]], counts: Counter[tuple[str, ...]]
     ) -> list[list[tuple[str, ...]]]:
-        cfg = self.config
-        n = len(members[0])
-        for i in range(n):
-            values: Counter[str] = Counter()
+        for i in range(len(members[0])):
+            tokens: Counter[str] = Counter()
             for m in members:
-                values[m[i]] += counts[m]
-            if len(values) < 2 or len(values) > cfg.split_max_values:
+                tokens[m[i]] += counts[m]
+            if len(tokens) < 2:
                 continue
             # compare what differs: "dcbf....<*>" and "icbi....<*>" differ in a word
-            prefix, suffix = _edges(list(values))
-            middles = {v[len(prefix) : len(v) - len(suffix)] for v in values}
-            if any(VAR in v or not v for v in middles):
-                continue
-            prev = members[0][i - 1].lower().strip(":=") if i > 0 else ""
-            if i > 0 and any(m[i - 1] != members[0][i - 1] for m in members):
+            prefix, suffix = _edges(list(tokens))
+            middles: Counter[str] = Counter()
+            for tok, n in tokens.items():
+                middles[tok[len(prefix) : len(tok) - len(suffix)]] += n
+            prev = members[0][i - 1] if i > 0 else ""
+            if i > 0 and any(m[i - 1] != prev for m in members):
                 prev = ""
-            if prev in cfg.value_after:
-                continue
-            # identifiers (eth0) and words after a preposition (for alice) seen once each
-            # are parameters; event names recur
-            rare = min(values.values()) < cfg.split_min_support
-            if rare and (prev in cfg.weak_value_after or any(_DIGIT.search(v) for v in middles)):
+            if not self.is_event_name(middles, prev):
                 continue
             groups: dict[str, list[tuple[str, ...]]] = defaultdict(list)
             for m in members:
@@ -271,19 +286,46 @@ class TemplateMiner:
                 i += 1
         return out
 
-    def _collapsed(self, text: str) -> str:
-        # an optional parenthesised value "(3.9 KB)" does not make another event
-        text = _PAREN_VAR.sub("", text)
+    def _collapsed(self, text: str, *, drop_parens: bool) -> str:
+        if drop_parens:  # an optional parenthesised value "(3.9 KB)" does not make another event
+            text = _PAREN_VAR.sub("", text)
         runs = self._runs(text.split(" "))
         return " ".join(VAR if (" " in r or _VARISH.match(r)) else r for r in runs)
 
-    def _merged_name(self, texts: list[str], collapsed: str) -> str:
+    def _merge_groups(self, texts: Sequence[str]) -> list[list[str]]:
+        """Texts that are one event: equal once variable stretches collapse, with or
+        without optional parenthesised values (union of both criteria)."""
+        parent = list(range(len(texts)))
+
+        def find(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        for drop in (False, True):
+            first: dict[str, int] = {}
+            for i, t in enumerate(texts):
+                j = first.setdefault(self._collapsed(t, drop_parens=drop), i)
+                parent[find(i)] = find(j)
+        groups: dict[int, list[str]] = defaultdict(list)
+        for i, t in enumerate(texts):
+            groups[find(i)].append(t)
+        return list(groups.values())
+
+    def _merged_name(self, texts: list[str]) -> str:
         runs = [self._runs(t.split(" ")) for t in texts]
         if len({len(r) for r in runs}) > 1:  # aligned only after dropping "(<*> KB)"
             return _aligned_name(texts)
         return " ".join(generalise_tokens(col) if len(set(col)) > 1 else col[0] for col in zip(*runs, strict=True))
 
     def mine(self, messages: Sequence[str]) -> MiningResult:
+        """Cluster ``messages`` and name each cluster by its template.
+
+        >>> r = TemplateMiner().mine(["user ann took 3 ms", "user bob took 12 ms", "closed"])
+        >>> [r.templates[c] for c in r.assignment]
+        ['user <*> took <*> ms', 'user <*> took <*> ms', 'closed']
+        """
         seqs = [tokenize(m) for m in self.masker.mask_all(messages)]
         counts: Counter[tuple[str, ...]] = Counter(seqs)
         clusters = self._cluster(counts)
@@ -296,16 +338,14 @@ class TemplateMiner:
             text = " ".join(self._template(g))
             by_text[text].extend(g)
         # over-split: same event with a variable spanning a varying number of tokens
-        by_collapsed: dict[str, list[str]] = defaultdict(list)
-        for text in by_text:
-            by_collapsed[self._collapsed(text)].append(text)
         final: list[str] = []
-        for collapsed, texts in by_collapsed.items():
-            name = texts[0] if len(texts) == 1 else self._merged_name(texts, collapsed)
+        for texts in self._merge_groups(list(by_text)):
+            name = texts[0] if len(texts) == 1 else self._merged_name(texts)
             for t in texts:
                 for seq in by_text[t]:
                     template_of[seq] = name
-            final.append(name)
+            if name not in final:  # two merges may arrive at the same text
+                final.append(name)
         index = {t: i for i, t in enumerate(final)}
         assignment = [index[template_of[s]] for s in seqs]
         sizes = [0] * len(final)

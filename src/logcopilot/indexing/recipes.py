@@ -47,7 +47,7 @@ __all__ = [
 _MIN_PIECE = 3  # shorter constants ("[", ":") select too much to be worth a filter
 _MAX_POSITIVE = 3
 _MAX_NEGATIVE = 6
-_LINES_TABLE = "_kb_recipe_lines"
+_WORD = re.compile(r"\w+")
 
 
 class EngineRunner(Protocol):
@@ -147,53 +147,82 @@ def template_regex(template: str, params: Sequence[Parameter], values: dict[int,
 
 
 class _Lines:
-    """The system's lines in a temp table, to count candidate filters with DuckDB (RE2)."""
+    """The system's lines in memory with a word index, to count candidate filters fast.
+
+    A constant text can only occur in lines holding each word it contains whole (a word
+    with a non-word character on both sides inside the text), so the index narrows the
+    lines to test; the substring test on those is exact. Filter chains are set algebra.
+    """
 
     def __init__(self, store: Store, system: str) -> None:
-        self.con = store.cursor()
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {_LINES_TABLE} AS SELECT line, template_id AS tid, params "
-                         f"FROM entries WHERE {system_where()}", [system])
+        rows = store.cursor().execute(
+            f"SELECT line, template_id, params FROM entries WHERE {system_where()} ORDER BY ts, seq",
+            [system]).fetchall()
+        self.lines = [str(r[0]) for r in rows]
+        self.tids = [str(r[1]) if r[1] is not None else "" for r in rows]
         self._by_tid: dict[str, list[tuple[str, list[str]]]] = {}
-        for line, tid, params in self.con.execute(f"SELECT line, tid, params FROM {_LINES_TABLE}").fetchall():
+        self._own: dict[str, set[int]] = {}
+        self._index: dict[str, set[int]] = {}
+        for i, (line, tid, params) in enumerate(rows):
             self._by_tid.setdefault(str(tid), []).append((str(line), [str(v) for v in (params or [])]))
+            self._own.setdefault(str(tid), set()).add(i)
+            for w in set(_WORD.findall(str(line))):
+                self._index.setdefault(w, set()).add(i)
+        self._all = set(range(len(self.lines)))
+        self._cache: dict[str, frozenset[int]] = {}
+
+    def match(self, text: str) -> frozenset[int]:
+        """Indices of the lines containing ``text``."""
+        hit = self._cache.get(text)
+        if hit is not None:
+            return hit
+        whole = [m.group() for m in _WORD.finditer(text) if m.start() > 0 and m.end() < len(text)]
+        pool: set[int] = self._all
+        for w in sorted(whole, key=lambda w: len(self._index.get(w, ())))[:2]:
+            pool = pool & self._index.get(w, set()) if pool is not self._all else self._index.get(w, set())
+        hit = frozenset(i for i in pool if text in self.lines[i])
+        self._cache[text] = hit
+        return hit
+
+    def _select(self, contains: Sequence[str], excludes: Sequence[str], regex: str | None) -> set[int]:
+        sel: set[int] | None = None
+        for c in sorted(contains, key=lambda c: len(self.match(c))):
+            sel = set(self.match(c)) if sel is None else sel & self.match(c)
+        sel = set(self._all) if sel is None else sel
+        for e in excludes:
+            sel -= self.match(e)
+        if regex is not None:
+            rx = re.compile(regex, re.ASCII)
+            sel = {i for i in sel if rx.search(self.lines[i])}
+        return sel
 
     def single_counts(self, tid: str, cands: Sequence[str]) -> list[tuple[int, int]]:
-        """(own, other) lines containing each candidate, in one scan."""
-        if not cands:
-            return []
-        cols = ", ".join("count(*) FILTER (WHERE contains(line, ?) AND tid = ?), "
-                         "count(*) FILTER (WHERE contains(line, ?) AND tid IS DISTINCT FROM ?)" for _ in cands)
-        args: list[object] = [x for c in cands for x in (c, tid, c, tid)]
-        row = self.con.execute(f"SELECT {cols} FROM {_LINES_TABLE}", args).fetchone() or ()
-        return [(int(row[2 * i]), int(row[2 * i + 1])) for i in range(len(cands))]
+        """(own, other) lines containing each candidate."""
+        own = self._own.get(tid, set())
+        out = []
+        for c in cands:
+            m = self.match(c)
+            n = len(m & own)
+            out.append((n, len(m) - n))
+        return out
 
     def counts(self, tid: str, contains: Sequence[str], excludes: Sequence[str] = (),
                regex: str | None = None) -> tuple[int, int]:
         """(lines of ``tid`` selected, other lines selected) by the filter chain."""
-        conds = ["contains(line, ?)"] * len(contains) + ["NOT contains(line, ?)"] * len(excludes)
-        args: list[object] = [tid, tid, *contains, *excludes]
-        if regex is not None:
-            conds.append("regexp_matches(line, ?)")
-            args.append(regex)
-        where = " AND ".join(conds) or "TRUE"
-        row = self.con.execute(
-            f"SELECT count(*) FILTER (WHERE tid = ?), count(*) FILTER (WHERE tid IS DISTINCT FROM ?) "
-            f"FROM {_LINES_TABLE} WHERE {where}", args).fetchone()
-        return (int(row[0]), int(row[1])) if row else (0, 0)
+        sel = self._select(contains, excludes, regex)
+        n = len(sel & self._own.get(tid, set()))
+        return n, len(sel) - n
 
     def foreign_templates(self, tid: str, contains: Sequence[str], excludes: Sequence[str]) -> list[str]:
-        conds = " AND ".join(["contains(line, ?)"] * len(contains) + ["NOT contains(line, ?)"] * len(excludes))
-        rows = self.con.execute(
-            f"SELECT tid, count(*) AS n FROM {_LINES_TABLE} WHERE tid IS DISTINCT FROM ? AND {conds or 'TRUE'} "
-            "GROUP BY tid ORDER BY n DESC LIMIT 20", [tid, *contains, *excludes]).fetchall()
-        return [str(r[0]) for r in rows if r[0] is not None]
+        sel = self._select(contains, excludes, None) - self._own.get(tid, set())
+        return [t for t, _ in Counter(self.tids[i] for i in sel).most_common(20) if t]
 
     def lines_of(self, tid: str) -> list[tuple[str, list[str]]]:
         return self._by_tid.get(tid, [])
 
     def close(self) -> None:
-        self.con.execute(f"DROP TABLE IF EXISTS {_LINES_TABLE}")
-        self.con.close()
+        self._index.clear()
+        self._cache.clear()
 
 
 def _json_escaped(text: str) -> str:

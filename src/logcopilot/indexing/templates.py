@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -56,6 +58,7 @@ class TemplateStats:
     mined: int  # ... by mining
     new_templates: int
     generalised: int  # known templates made more general by new lines
+    split: int  # stored templates split because a slot turned out to name events
     templates: int  # templates of the system after the run
     without_params: int  # entries whose template did not yield parameter values
     llm_corrected: int
@@ -134,13 +137,82 @@ def _seed_examples(store: Store, system: str) -> list[tuple[str, str]]:
     return [(str(a), str(b)) for a, b in rows]
 
 
-def _entries_of_template(store: Store, system: str, template_id: str) -> tuple[list[tuple[int, int]], list[str]]:
-    rows = store.cursor().execute(
-        f"SELECT stream_id, seq, line FROM entries WHERE {system_entries_where()} AND template_id = ?",
-        [system, template_id],
-    ).fetchall()
+def _entries_of_template(
+    store: Store, system: str, template_id: str, *, limit: int | None = None
+) -> tuple[list[tuple[int, int]], list[str]]:
+    sql = f"SELECT stream_id, seq, line FROM entries WHERE {system_entries_where()} AND template_id = ? ORDER BY seq"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    rows = store.cursor().execute(sql, [system, template_id]).fetchall()
     content = _content_parser(store, system)
     return [(int(r[0]), int(r[1])) for r in rows], [content(str(r[2])) for r in rows]
+
+
+def _prev_word(template: str, slot: int) -> str:
+    """The constant word just before the ``slot``-th ``<*>`` (0-based) of ``template``."""
+    words = "<*>".join(template.split("<*>")[: slot + 1]).split()
+    # "user <*>" -> user; "(uid=<*>)" -> uid= (the miner strips the = itself)
+    return re.sub(r"^[^\w]+", "", words[-1]) if words else ""
+
+
+def _split_over_merged(store: Store, system: str, miner: TemplateMiner, touched: set[str]) -> int:
+    """Split stored mined templates whose slot turns out to hold event names.
+
+    Lines matched against a known template never re-enter mining, so a template mined from
+    a small first batch (``... proxy <*>:<*> <*>`` from 259 HTTPS and one SOCKS5 line)
+    would stay over-merged; with all its stored lines the miner's own rule can decide.
+    """
+    if not touched:
+        return 0
+    rows = store.cursor().execute(
+        f"""WITH s AS (SELECT template_id, pos, params[pos] AS v FROM (
+                    SELECT template_id, params, generate_subscripts(params, 1) AS pos FROM entries
+                    WHERE {system_entries_where()} AND params IS NOT NULL
+                      AND template_id IN (SELECT unnest(?::VARCHAR[])))),
+                g AS (SELECT template_id, pos, v, count(*) AS n FROM s GROUP BY ALL),
+                d AS (SELECT *, count(*) OVER (PARTITION BY template_id, pos) AS k FROM g)
+            SELECT d.template_id, d.pos, d.v, d.n, t.template FROM d
+            JOIN templates t ON t.system = ? AND t.template_id = d.template_id AND t.origin = 'mined'
+            WHERE d.k BETWEEN 2 AND ? ORDER BY 1, 2, 4 DESC, 3""",
+        [system, sorted(touched), system, miner.config.split_max_values],
+    ).fetchall()
+    slots: dict[str, dict[int, Counter[str]]] = {}
+    texts: dict[str, str] = {}
+    for tid, pos, value, n, text in rows:
+        slots.setdefault(str(tid), {}).setdefault(int(pos), Counter())[str(value)] = int(n)
+        texts[str(tid)] = str(text)
+    done = 0
+    cur = store.cursor()
+    for tid, by_pos in slots.items():
+        text = texts[tid]
+        for pos, values in sorted(by_pos.items()):
+            if any(miner.masker.mask(v) != v for v in values):
+                continue  # masked shapes (numbers, ids) are parameters
+            if not miner.is_event_name(values, _prev_word(text, pos - 1)):
+                continue
+            pieces = text.split("<*>")
+            for value in values:
+                new_text = "<*>".join(pieces[:pos]) + value + "<*>".join(pieces[pos:])
+                new_id = mined_template_id(new_text)
+                cur.execute(
+                    f"UPDATE entries SET template_id = ?, params = list_concat(params[1:?], params[?:]) "
+                    f"WHERE {system_entries_where()} AND template_id = ? AND params[?] = ?",
+                    [new_id, pos - 1, pos + 1, system, tid, pos, value],
+                )
+                exists = cur.execute(
+                    "SELECT count(*) FROM templates WHERE system = ? AND template_id = ?", [system, new_id]
+                ).fetchone()
+                if not (exists and exists[0]):
+                    _, msgs = _entries_of_template(store, system, new_id, limit=1)
+                    _upsert_templates(store, system, [(new_id, new_text, msgs[0] if msgs else None, "mined")])
+            left = cur.execute(
+                f"SELECT count(*) FROM entries WHERE {system_entries_where()} AND template_id = ?", [system, tid]
+            ).fetchone()
+            if not (left and left[0]):
+                cur.execute("DELETE FROM templates WHERE system = ? AND template_id = ?", [system, tid])
+            done += 1
+            break
+    return done
 
 
 def _llm_correct(llm: Any, template: str, examples: Sequence[str]) -> str | None:
@@ -337,6 +409,10 @@ def assign_templates(
             params.append(list(m.groups()) if m else None)
     if keys:
         _write(store, keys, with_ids, params)
+    split = 0
+    if not matching:
+        touched = {t for t in with_ids if t} | set(mined.generalised)
+        split = _split_over_merged(store, system, TemplateMiner(masker, config), touched)
     _refresh_counts(store, system)
     count_row = store.cursor().execute("SELECT count(*) FROM templates WHERE system = ?", [system]).fetchone()
     return TemplateStats(
@@ -347,6 +423,7 @@ def assign_templates(
         mined=len(rest),
         new_templates=len(new_rows),
         generalised=len(mined.generalised),
+        split=split,
         templates=int(count_row[0]) if count_row else 0,
         without_params=sum(1 for p in params if p is None),
         llm_corrected=llm_fixed,

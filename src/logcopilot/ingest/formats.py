@@ -106,7 +106,6 @@ class LogFormat:
         # Named groups are turned into positional ones: RE2 in DuckDB extracts by position.
         return "^(" + body + ")" + tail, names
 
-
     def token_plan(self, needed: Sequence[str]) -> tuple[str, dict[str, tuple[int, int, int]]] | None:
         """A faster plan for the common case, or None: a tight RE2 check plus token positions.
 

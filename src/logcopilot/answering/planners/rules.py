@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from logcopilot.answering.plan import QueryPlan, Selection
+from logcopilot.answering.plan import Filter, QueryPlan, Selection
 from logcopilot.answering.planners.select import (
     choose_group,
     choose_levels,
@@ -45,6 +45,13 @@ def _selection(ctx: SystemContext, q: Question, r: Retrieved, notes: list[str], 
     ent_labels, rest = entity_labels(ctx, q, tids, notes)
     labels.update(ent_labels)
     filters = list(lfilters) + value_filters(ctx, q, rest, tids, "", notes)
+    # plain words of the question stored as values of the chosen templates' slots
+    seen = {e.text for e in q.entities}
+    for tid, _pos, value, e in r.values:
+        if e.kind == "word" and tid in tids and value == e.text and value not in seen:
+            seen.add(value)
+            filters.append(Filter("|~", rf"\b{re.escape(value)}\b"))
+            notes.append(f"'{value}' is a stored value of {tid} -> line filter")
     # a quote that selected no template still selects lines by its text
     if not tids:
         for phrase in q.quoted:
@@ -56,9 +63,7 @@ def _selection(ctx: SystemContext, q: Question, r: Retrieved, notes: list[str], 
     return Selection(tids, filters, labels)
 
 
-def _piece_filters(pieces: list[str]) -> list:
-    from logcopilot.answering.plan import Filter
-
+def _piece_filters(pieces: list[str]) -> list[Filter]:
     return [Filter("|=", p) for p in pieces]
 
 

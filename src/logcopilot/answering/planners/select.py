@@ -194,7 +194,8 @@ def content_words(ctx: SystemContext, q: Question) -> set[str]:
     from logcopilot.answering.retrieval import _GENERIC, main_clause
 
     drop = set(_GENERIC) | {stem(w) for w in _NUMWORDS} | {stem(ctx.system)}
-    drop |= {stem(w) for w in words(q.target)}
+    if q.intent in ("distinct_count", "topk", "lookup", "numeric_agg"):
+        drop |= {stem(w) for w in words(q.target)}  # the value asked for, not the message
     drop |= {stem(w) for w in q.levels} | {stem(w) for lw in q.levels for w in LEVEL_WORDS.get(lw.lower(), ())}
     for e in q.entities:
         drop |= {stem(w) for w in words(e.text)}
@@ -291,7 +292,8 @@ def entity_labels(ctx: SystemContext, q: Question, template_ids: list[str], note
                     continue
                 shape = _label_shape(list(values))
                 if e.text in values or (shape and e.text.startswith(shape[0]) and e.text.endswith(shape[1]) and e.kind == "name"):
-                    labels[name] = e.text
+                    # two values of one label ("both A and B") select either
+                    labels[name] = f"{labels[name]}|{e.text}" if name in labels else e.text
                     notes.append(f"'{e.text}' is a {name} label value" + ("" if e.text in values else " (no lines)"))
                     placed = True
                     break
@@ -354,7 +356,11 @@ def choose_group(ctx: SystemContext, q: Question, template_ids: list[str], notes
             if stem(name) == w and not numeric:
                 notes.append(f"group by stream label {name}")
                 return name, "label", ""
+    field = _field_match(ctx, tw)
     if not template_ids:
+        if field:
+            notes.append(f"group by header field {field}")
+            return field, "field", ""
         if set(words(target)) & _IP_WORDS:
             notes.append("group by any IP address in the line")
             return "ip", "param", "ip"
@@ -393,6 +399,9 @@ def choose_group(ctx: SystemContext, q: Question, template_ids: list[str], notes
             score += min(p.distinct_count, 50) / 1000.0
             if best is None or score > best[0]:
                 best = (score, p.name, p.type)
+    if field and (best is None or best[0] < 3) and not numeric:
+        notes.append(f"group by header field {field}")
+        return field, "field", ""
     if (best is None or best[0] < 2) and not numeric:
         from logcopilot.answering.compile import borrowed_regex
 
@@ -415,6 +424,17 @@ def choose_group(ctx: SystemContext, q: Question, template_ids: list[str], notes
         vtype = "number" if typ != "int" else "int"
     notes.append(f"group by parameter {name} ({typ}{', as ' + vtype if vtype else ''})")
     return name, "param", vtype
+
+
+def _field_match(ctx: SystemContext, target_stems: list[str]) -> str:
+    """A header field (``trace_id``, ``pid``) whose leading word the target names."""
+    from logcopilot.answering.fields import header_fields
+
+    for name in header_fields(ctx):
+        first = stem(name.split("_")[0])
+        if first in target_stems or (name == "pid" and "process" in target_stems):
+            return name
+    return ""
 
 
 def _slot_context(template: str, position: int) -> set[str]:

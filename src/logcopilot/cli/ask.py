@@ -1,0 +1,166 @@
+"""``logcopilot ask`` and ``logcopilot bench``: answer questions about logs, and benchmark it.
+
+``ask`` prints the answer, the LogQL behind it, the result and the evidence lines (``--json``
+prints the whole answer object) and writes a trace under the results directory. ``bench``
+ingests and indexes the systems of a question file, answers every question, writes the
+answers JSONL the scorer reads, and prints accuracy per system and category and the cost per
+question.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from logcopilot.cli.common import db_option, echo_json, json_option, open_store, settings_for
+from logcopilot.errors import InputError, LLMUnavailableError, LogCopilotError
+
+__all__ = ["ask_cmd", "bench_cmd"]
+
+_PLANNERS = click.Choice(["auto", "rules", "structured", "free"])
+_LLMS = click.Choice(["auto", "openai", "local", "none"])
+
+
+def _chat_client(provider: str, db: str | None, store: Any, *, required: bool) -> Any:
+    """A chat client for ``--llm``; None for ``none`` (or ``auto`` with nothing configured)."""
+    if provider == "none":
+        return None
+    try:
+        from logcopilot.llm import get_chat_client
+
+        return get_chat_client(settings_for(db), provider=None if provider == "auto" else provider, store=store)
+    except LLMUnavailableError:
+        if required:
+            raise
+        return None
+    except LogCopilotError:
+        if required:
+            raise
+        return None
+
+
+def _print_answer(a: Any) -> None:
+    if a.ok:
+        click.secho(f"Answer: {a.answer}", bold=True)
+        click.echo(f"Value:  {json.dumps(a.value, ensure_ascii=False)}")
+    else:
+        click.secho(f"Could not answer: {a.error}", fg="red", bold=True)
+    if a.logql:
+        click.echo(f"LogQL:  {a.logql}")
+        main = (a.queries or [{}])[0]
+        extra = {k: main.get(k) for k in ("kind", "time_ns", "start_ns", "end_ns", "step_ns", "limit", "direction")
+                 if main.get(k) not in (None, "")}
+        click.echo(f"        {extra}")
+    if a.result is not None:
+        click.echo("Result: " + json.dumps(a.result, ensure_ascii=False)[:600])
+    if a.evidence:
+        click.echo("Evidence:")
+        for line in a.evidence:
+            click.echo(f"  {line[:300]}")
+    click.echo(f"Planner: {a.planner or '-'}  intent: {a.intent}  cost: {a.cost}")
+    if a.trace_dir:
+        click.echo(f"Trace:  {a.trace_dir}")
+
+
+@click.command("ask")
+@click.argument("question")
+@click.option("--system", "-s", required=True, help="Log system to ask about (as ingested).")
+@click.option("--planner", type=_PLANNERS, default="auto", show_default=True,
+              help="rules (no LLM), structured (LLM fills a plan), free (LLM writes LogQL), auto (best available).")
+@click.option("--llm", "llm_provider", type=_LLMS, default="auto", show_default=True, help="LLM provider.")
+@click.option("--max-attempts", type=int, default=3, show_default=True, help="Execution/repair attempts.")
+@click.option("--evidence", type=int, default=5, show_default=True, help="Evidence lines to show.")
+@click.option("--results-dir", type=click.Path(file_okay=False), default=None,
+              help="Where traces go (default: $LOGCOPILOT_HOME/results).")
+@db_option
+@json_option
+def ask_cmd(question: str, system: str, planner: str, llm_provider: str, max_attempts: int, evidence: int,
+            results_dir: str | None, db: str | None, as_json: bool) -> None:
+    """Answer a question about a log system with a value, the LogQL and the evidence.
+
+    \b
+    Example:
+      logcopilot ask "How many distinct IPs failed to log in?" --system openssh
+    """
+    from logcopilot.answering.pipeline import ask
+
+    store = open_store(db)
+    try:
+        llm = _chat_client(llm_provider, db, store, required=planner in ("structured", "free") or llm_provider not in ("auto", "none"))
+        a = ask(store, system, question, planner=planner, llm=llm, max_attempts=max_attempts, evidence=evidence,
+                results_dir=results_dir or settings_for(db).results_dir)
+    finally:
+        store.close()
+    if as_json:
+        echo_json(a.to_dict())
+    else:
+        _print_answer(a)
+    if not a.ok:
+        raise SystemExit(2)
+
+
+@click.command("bench")
+@click.argument("questions", type=click.Path(exists=True, dir_okay=False))
+@click.option("--systems", "systems_path", type=click.Path(exists=True, dir_okay=False), required=True,
+              help="systems.json: log file, year and session key per system.")
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+              help="Root that log_file paths are relative to (default: ../datasets/loghub-2k next to systems.json).")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), default="answers.jsonl", show_default=True,
+              help="Answers JSONL (resumed when it exists).")
+@click.option("--planner", type=_PLANNERS, default="rules", show_default=True)
+@click.option("--llm", "llm_provider", type=_LLMS, default="none", show_default=True)
+@click.option("--limit", type=int, default=None, help="Only the first N questions.")
+@click.option("--results-dir", type=click.Path(file_okay=False), default=None, help="Write a trace per question here.")
+@db_option
+@json_option
+def bench_cmd(questions: str, systems_path: str, data_dir: str | None, out_path: str, planner: str, llm_provider: str,
+              limit: int | None, results_dir: str | None, db: str | None, as_json: bool) -> None:
+    """Run a question file end to end and report accuracy and cost per question.
+
+    \b
+    Example:
+      logcopilot bench ../shared/benchmark/dev.jsonl --systems ../shared/benchmark/systems.json \\
+          --data-dir ../shared/datasets/loghub-2k --out answers.jsonl --planner rules
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from logcopilot.bench.harness import run_bench
+
+    if data_dir is not None and not Path(data_dir).is_dir():
+        raise InputError(f"--data-dir {data_dir} is not a directory")
+    store = open_store(db)
+    try:
+        llm = _chat_client(llm_provider, db, store, required=llm_provider not in ("auto", "none"))
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      transient=True, disable=as_json) as bar:
+            tasks: dict[str, Any] = {}
+
+            def progress(what: str, done: int, total: int) -> None:
+                if what not in tasks:
+                    tasks[what] = bar.add_task(what, total=total or None)
+                bar.update(tasks[what], completed=done, total=total or None)
+
+            report = run_bench(store, questions, systems_path, data_dir, out_path, planner=planner, llm=llm,
+                               results_dir=results_dir, progress=progress, limit=limit)
+    finally:
+        store.close()
+    if as_json:
+        echo_json(report.to_dict())
+        return
+    for p in report.prepared:
+        click.echo(f"prepared: {json.dumps(p, default=str)}")
+    click.echo(f"answers: {report.answers_path} ({report.asked} asked, {report.reused} reused)")
+    if report.scored:
+        click.echo("per system:")
+        for k, (g, n) in report.by_system.items():
+            click.echo(f"  {k:<16} {g / n:.3f} ({g}/{n})")
+        click.echo("per category:")
+        for k, (g, n) in report.by_category.items():
+            click.echo(f"  {k:<16} {g / n:.3f} ({g}/{n})")
+        click.echo(f"overall: {report.overall:.3f} ({report.correct}/{report.questions})")
+    c = report.cost
+    click.echo(f"cost per question: {c.get('seconds', 0):.3f} s, {c.get('llm_calls', 0):.2f} LLM calls, "
+               f"{c.get('prompt_tokens', 0):.0f} prompt + {c.get('completion_tokens', 0):.0f} completion tokens")

@@ -1,0 +1,131 @@
+"""Tenants and the optional bearer token, as an ASGI middleware in front of the Loki API.
+
+In: every HTTP request. Out: the request passed on with the tenant it belongs to in its
+``X-Scope-OrgID`` header, or a 401 in the one error-body shape (plain text).
+
+As Loki's ``auth_enabled``:
+
+- **disabled** (the default): every request is tenant ``fake`` (``DEFAULT_TENANT``), whatever
+  ``X-Scope-OrgID`` says, so a single-user server never splits its data by accident;
+- **enabled**: ``X-Scope-OrgID`` is required (``no org id`` otherwise, 401) and isolates
+  tenants: each sees and pushes only its own streams. Loki's multi-tenant queries
+  (``a|b``) are refused, since the store keeps one tenant per stream.
+
+A bearer token (``--token`` / ``LOGCOPILOT_TOKEN``), when set, is required on every endpoint
+but ``/ready``; it is compared in constant time.
+
+Request bodies are capped at ``max_body`` bytes (``LOGCOPILOT_MAX_BODY_BYTES``, default 64 MiB):
+a larger ``Content-Length`` is answered 413 before anything is read, and a body that grows
+past the cap while streaming fails the request with 413 before the store is touched.
+
+Example::
+
+    app = TenancyMiddleware(app, auth_enabled=True, token="s3cret")
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from logcopilot.engine.store import DEFAULT_TENANT
+from logcopilot.errors import InputError
+
+__all__ = ["TenancyMiddleware", "auth_from_env"]
+
+Scope = MutableMapping[str, Any]
+ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
+_OPEN_PATHS = frozenset({"/ready"})
+_TENANT_MAX = 150  # Loki's limit on a tenant id's length
+_TENANT_BAD = frozenset('/\\')
+DEFAULT_MAX_BODY = 64 << 20
+
+
+def auth_from_env(environ: MutableMapping[str, str] | None = None) -> tuple[bool, str | None]:
+    """``LOGCOPILOT_AUTH_ENABLED`` (1/true/yes) and ``LOGCOPILOT_TOKEN`` from the environment."""
+    env = os.environ if environ is None else environ
+    enabled = env.get("LOGCOPILOT_AUTH_ENABLED", "").strip().lower() in ("1", "true", "yes", "on")
+    return enabled, env.get("LOGCOPILOT_TOKEN") or None
+
+
+def tenant_error(org: str) -> str | None:
+    """Why an ``X-Scope-OrgID`` value is unusable, or None."""
+    if not org:
+        return "no org id"
+    if "|" in org:
+        return "multi-tenant queries are not supported: send one tenant in X-Scope-OrgID"
+    if len(org) > _TENANT_MAX:
+        return f"tenant ID is too long: max {_TENANT_MAX} characters"
+    if org in (".", "..") or any(c in _TENANT_BAD or ord(c) < 32 for c in org):
+        return f"tenant ID '{org}' contains unsupported character"
+    return None
+
+
+class TenancyMiddleware:
+    """Sets the request's tenant, checks the bearer token; plain-text 401 on failure."""
+
+    def __init__(
+        self, app: ASGIApp, *, auth_enabled: bool = False, token: str | None = None, max_body: int | None = None
+    ) -> None:
+        self.app = app
+        self.auth_enabled = auth_enabled
+        self.token = token.encode() if token else None
+        if max_body is None:
+            raw = os.environ.get("LOGCOPILOT_MAX_BODY_BYTES", "")
+            max_body = int(raw) if raw.isdigit() else DEFAULT_MAX_BODY
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[Any]], send: Callable[[Any], Awaitable[None]]) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers: list[tuple[bytes, bytes]] = list(scope.get("headers") or [])
+        path = scope.get("path", "")
+        if self.token is not None and path not in _OPEN_PATHS:
+            auth = next((v for k, v in headers if k == b"authorization"), b"")
+            given = auth[7:] if auth[:7].lower() == b"bearer " else b""
+            if not hmac.compare_digest(given, self.token):
+                await _deny(send, "unauthorized: a valid bearer token is required (Authorization: Bearer <token>)")
+                return
+        rest = [(k, v) for k, v in headers if k != b"x-scope-orgid"]
+        if self.auth_enabled:
+            org = next((v for k, v in headers if k == b"x-scope-orgid"), b"").decode("utf-8", "replace").strip()
+            if path not in _OPEN_PATHS:
+                problem = tenant_error(org)
+                if problem:
+                    await _deny(send, problem)
+                    return
+            tenant = org or DEFAULT_TENANT
+        else:
+            tenant = DEFAULT_TENANT
+        length = next((v for k, v in headers if k == b"content-length"), b"")
+        if length.isdigit() and int(length) > self.max_body:
+            await _deny(send, f"request body of {int(length):,} bytes is over the {self.max_body:,} byte limit", 413)
+            return
+        scope = dict(scope)
+        scope["headers"] = rest + [(b"x-scope-orgid", tenant.encode("utf-8"))]
+        await self.app(scope, self._capped(receive), send)
+
+    def _capped(self, receive: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[Any]]:
+        seen = 0
+
+        async def capped() -> Any:
+            nonlocal seen
+            message = await receive()
+            if message.get("type") == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_body:
+                    # raised inside the endpoint's body read, so its error handler answers 413
+                    raise InputError(f"request body is over the {self.max_body:,} byte limit", status=413)
+            return message
+
+        return capped
+
+
+async def _deny(send: Callable[[Any], Awaitable[None]], text: str, status: int = 401) -> None:
+    body = text.encode("utf-8")
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

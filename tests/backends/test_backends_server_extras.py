@@ -1,0 +1,139 @@
+"""The Loki API extras on a real server on 127.0.0.1: tenancy (auth_enabled, bearer token),
+protobuf+snappy push, patterns from mined templates, detected labels/fields, build info, and
+the OpenAPI description covering every served route."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from logcopilot.backends.loki import LokiBackend
+from logcopilot.engine.push import push_json
+from logcopilot.engine.results import StreamsResult
+from logcopilot.engine.store import Store
+from logcopilot.server.app import create_app
+from logcopilot.server.openapi import openapi_document
+from logcopilot.server.push_proto import decode_push, encode_push
+
+T0 = 1704067200
+DATA = Path(__file__).resolve().parents[2] / "src" / "logcopilot" / "data"
+
+
+def _doc(job: str, lines: list[str], t0: int = T0) -> dict:
+    return {"streams": [{"stream": {"job": job}, "values": [[str((t0 + i) * 10**9), ln] for i, ln in enumerate(lines)]}]}
+
+
+def test_auth_enabled_isolates_tenants(tmp_path, serve_factory) -> None:
+    store = Store(tmp_path / "t.duckdb")
+    srv = serve_factory(store, auth_enabled=True)
+    a, b = httpx.Client(base_url=srv.url, headers={"X-Scope-OrgID": "team-a"}), httpx.Client(base_url=srv.url, headers={"X-Scope-OrgID": "team-b"})
+    assert a.post("/loki/api/v1/push", content=json.dumps(_doc("web", ["a1", "a2"])), headers={"Content-Type": "application/json"}).status_code == 204
+    assert b.post("/loki/api/v1/push", content=json.dumps(_doc("db", ["b1"])), headers={"Content-Type": "application/json"}).status_code == 204
+    assert a.get("/loki/api/v1/labels").json()["data"] == ["job"]
+    assert a.get("/loki/api/v1/label/job/values").json()["data"] == ["web"]
+    assert b.get("/loki/api/v1/label/job/values").json()["data"] == ["db"]
+    qa = LokiBackend(srv.url, tenant="team-a", retries=0).query('{job=~".+"}', start=T0 * 10**9, end=(T0 + 60) * 10**9)
+    assert isinstance(qa, StreamsResult) and [ln for s in qa.streams for _, ln in s.entries] == ["a2", "a1"]
+    qb = LokiBackend(srv.url, tenant="team-b", retries=0).query('{job=~".+"}', start=T0 * 10**9, end=(T0 + 60) * 10**9)
+    assert [ln for s in qb.streams for _, ln in s.entries] == ["b1"]
+    none = httpx.get(srv.url + "/loki/api/v1/labels")
+    assert none.status_code == 401 and none.text == "no org id" and none.headers["content-type"].startswith("text/plain")
+    assert httpx.get(srv.url + "/loki/api/v1/labels", headers={"X-Scope-OrgID": "a|b"}).status_code == 401
+    assert httpx.get(srv.url + "/ready").status_code == 200  # probes need no tenant
+    store.close()
+
+
+def test_auth_disabled_puts_everyone_in_tenant_fake(tmp_path, serve_factory) -> None:
+    store = Store(tmp_path / "f.duckdb")
+    srv = serve_factory(store, auth_enabled=False)
+    r = httpx.post(srv.url + "/loki/api/v1/push", content=json.dumps(_doc("web", ["x"])),
+                   headers={"Content-Type": "application/json", "X-Scope-OrgID": "someone"})
+    assert r.status_code == 204
+    assert [s.tenant for s in store.streams(None)] == ["fake"]
+    assert httpx.get(srv.url + "/loki/api/v1/labels", headers={"X-Scope-OrgID": "other"}).json()["data"] == ["job"]
+    store.close()
+
+
+def test_bearer_token(tmp_path, serve_factory) -> None:
+    store = Store(tmp_path / "b.duckdb")
+    srv = serve_factory(store, token="s3cret")
+    assert httpx.get(srv.url + "/loki/api/v1/labels").status_code == 401
+    bad = httpx.get(srv.url + "/loki/api/v1/labels", headers={"Authorization": "Bearer nope"})
+    assert bad.status_code == 401 and "bearer token" in bad.text
+    assert httpx.get(srv.url + "/loki/api/v1/labels", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+    assert httpx.get(srv.url + "/ready").status_code == 200
+    backend = LokiBackend(srv.url, token="s3cret", retries=0)
+    assert backend.labels() == []
+    store.close()
+
+
+def test_protobuf_snappy_push_equals_json_push(tmp_path, serve_factory) -> None:
+    doc = {"streams": [
+        {"stream": {"job": "web", "env": "prod"}, "values": [[str(T0 * 10**9 + 5), "hello"], [str(T0 * 10**9 + 9), "with md", {"trace_id": "abc"}]]},
+        {"stream": {"job": "api", "note": 'quote " and \\ slash'}, "values": [[str((T0 + 1) * 10**9), "ünïcode line"]]},
+    ]}
+    body = encode_push(doc)
+    assert decode_push(body) == doc
+    s_proto, s_json = Store(tmp_path / "p.duckdb"), Store(tmp_path / "j.duckdb")
+    srv = serve_factory(s_proto)
+    r = httpx.post(srv.url + "/loki/api/v1/push", content=body, headers={"Content-Type": "application/x-protobuf"})
+    assert r.status_code == 204, r.text
+    push_json(s_json, json.dumps(doc).encode())
+    rows = "SELECT s.labels_key, e.ts, e.line, e.metadata::VARCHAR FROM entries e JOIN streams s USING (stream_id) ORDER BY 1, 2"
+    assert s_proto.cursor().execute(rows).fetchall() == s_json.cursor().execute(rows).fetchall()
+    for bad in (b"", b"\x05garbage", encode_push(doc)[:-3], encode_push(doc, compress=False)):
+        r = httpx.post(srv.url + "/loki/api/v1/push", content=bad, headers={"Content-Type": "application/x-protobuf"})
+        assert r.status_code == 400 and r.text and r.headers["content-type"].startswith("text/plain"), (bad, r.text)
+    bomb = b"\xff\xff\xff\xff\x0f" + b"\x00" * 10  # claims to inflate to 4 GiB
+    r = httpx.post(srv.url + "/loki/api/v1/push", content=bomb, headers={"Content-Type": "application/x-protobuf"})
+    assert r.status_code == 413
+    assert s_proto.cursor().execute("SELECT count(*) FROM entries").fetchone()[0] == 3
+    s_proto.close()
+    s_json.close()
+
+
+def test_patterns_detected_labels_fields_buildinfo(tmp_path, serve_factory) -> None:
+    from logcopilot.indexing.templates import assign_templates
+    from logcopilot.ingest.pipeline import ingest_files
+
+    store = Store(tmp_path / "x.duckdb")
+    ingest_files(store, [str(DATA / "OpenSSH_2k.log")], system="openssh", fmt="OpenSSH", year=2015)
+    assign_templates(store, "openssh")
+    push_json(store, json.dumps(_doc("web", ['level=info status=200 took=5ms', 'level=error status=500 took=1.5s'])).encode())
+    srv = serve_factory(store)
+    c = httpx.Client(base_url=srv.url)
+    r = c.get("/loki/api/v1/patterns", params={"query": '{system="openssh"}', "start": "2015-01-01T00:00:00Z", "end": "2016-01-01T00:00:00Z", "step": "24h"})
+    assert r.status_code == 200, r.text
+    data = r.json()["data"]
+    assert data and all("<*>" not in p["pattern"] for p in data)
+    assert sum(n for p in data for _, n in p["samples"]) == 2000
+    n_templates = store.cursor().execute("SELECT count(*) FROM templates WHERE system = 'openssh' AND count > 0").fetchone()[0]
+    assert len(data) == n_templates
+    assert any("<_>" in p["pattern"] for p in data)
+    labels = c.get("/loki/api/v1/detected_labels", params={"query": '{system="openssh"}', "start": "0", "end": str(2**62)}).json()
+    assert {"label": "system", "cardinality": 1} in labels["detectedLabels"]
+    fields = c.get("/loki/api/v1/detected_fields", params={"query": '{job="web"}', "start": str(T0), "end": str(T0 + 60)}).json()
+    by = {f["label"]: f for f in fields["fields"]}
+    assert by["status"]["type"] == "int" and by["status"]["cardinality"] == 2 and by["took"]["type"] == "duration"
+    assert by["level"]["parsers"] == ["logfmt"]
+    info = c.get("/loki/api/v1/status/buildinfo").json()
+    assert info["version"].count(".") == 2 and info["branch"] == "logcopilot"
+    err = c.get("/loki/api/v1/patterns", params={"query": "{", "start": "0", "end": "10"})
+    assert err.status_code == 400 and err.headers["content-type"].startswith("text/plain") and "parse error" in err.text
+    store.close()
+
+
+def test_openapi_describes_every_route(tmp_path) -> None:
+    from starlette.routing import Route
+
+    with Store(":memory:") as store:
+        app = create_app(store)
+        served = {r.path for r in app.routes if isinstance(r, Route)}
+    doc = openapi_document()
+    assert served == set(doc["paths"])
+    for path, ops in doc["paths"].items():
+        for op in ops.values():
+            assert "400" in op["responses"] and op["responses"]["400"]["content"]["text/plain"]
