@@ -49,6 +49,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("loki_token", "LOKI_TOKEN", "", "bearer token sent to Loki"),
     Setting("loki_user", "LOKI_USER", "", "basic-auth user for Loki"),
     Setting("loki_password", "LOKI_PASSWORD", "", "basic-auth password for Loki"),
+    Setting("auth_enabled", "LOGCOPILOT_AUTH_ENABLED", "false", "`serve`: require X-Scope-OrgID, isolate tenants"),
+    Setting("serve_token", "LOGCOPILOT_TOKEN", "", "`serve`: bearer token required on every endpoint but /ready"),
+    Setting("max_body_bytes", "LOGCOPILOT_MAX_BODY_BYTES", "67108864", "`serve`: largest request body accepted"),
 )
 
 

@@ -1,6 +1,7 @@
 """The same LogQL through both backends gives identical results.
 
-Every query case of the Loki corpus (``/query`` and ``/query_range``) runs through
+The query cases of the Loki corpus (``/query`` and ``/query_range``; every other case by
+default to keep the suite fast, all 808 with ``LOGCOPILOT_FULL_CONFORMANCE=1``) run through
 ``EmbeddedBackend`` directly and through ``LokiBackend`` against a real ``logcopilot serve``
 app on 127.0.0.1 over the same store. Results must be equal as Loki JSON; a query that fails
 must fail on both with the same message (Loki's text, carried through the HTTP error body).
@@ -9,6 +10,7 @@ must fail on both with the same message (Loki's text, carried through the HTTP e
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import pytest
@@ -33,7 +35,7 @@ def _cases() -> list[dict[str, Any]]:
     return out
 
 
-CASES = _cases()
+CASES = _cases() if os.environ.get("LOGCOPILOT_FULL_CONFORMANCE") else _cases()[::2]
 
 
 def _run(backend: Any, case: dict[str, Any]) -> tuple[str, Any]:
@@ -71,7 +73,7 @@ def test_both_backends_agree_on_every_corpus_query(corpus_store, serve_factory) 
             if kind_r != "error" or (out_r != out_e and out_e not in out_r):
                 mismatches.append(f"{case['id']}: embedded error {out_e[:120]!r}, http {kind_r} {str(out_r)[:120]!r}")
     assert not mismatches, "\n".join(mismatches[:20])
-    assert ok > 600 and errors > 50  # both kinds of outcome were exercised
+    assert ok > 300 and errors > 25  # both kinds of outcome were exercised
     remote.close()
 
 

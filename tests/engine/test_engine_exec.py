@@ -176,3 +176,21 @@ def test_instant_min_over_long_range_adds_hour_splits(store: Store) -> None:
     # up to 1h nothing is split either
     q1h = ast.VectorAggregation("min", count(logq(job="split"), 3600 * S), by_job)
     assert [s.value for s in execute_instant(store.cursor(), q1h, base + 7200 * S).samples] == [1.0]  # type: ignore[union-attr]
+
+
+def test_label_replace_collision_is_an_error_not_a_lost_series(store: Store) -> None:
+    inner = count(logq(job="web"), 200 * S)
+    # both web streams map to the same label set when "host" is overwritten with a constant
+    q = ast.LabelReplace(ast.VectorAggregation("sum", inner, ast.Grouping(False, ("host",))), "host", "same", "host", ".*")
+    with pytest.raises(QueryError) as e:
+        execute_instant(store.cursor(), q, T0 + 200 * S)
+    assert "same labelset" in str(e.value)
+
+
+def test_approx_topk_is_instant_only(store: Store) -> None:
+    from logcopilot.errors import UnsupportedError
+
+    q = ast.VectorAggregation("approx_topk", count(logq(job="web"), 200 * S), None, 1)
+    assert len(execute_instant(store.cursor(), q, T0 + 200 * S).samples) == 1  # type: ignore[union-attr]
+    with pytest.raises(UnsupportedError):
+        execute_range(store.cursor(), q, T0, T0 + 200 * S, step_ns=60 * S)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from kbfixtures import build_store
 
 from logcopilot.indexing.knowledge import load_templates
@@ -50,13 +51,17 @@ class FakeChat:
                                model=self.model)
 
 
-def test_llm_batched_and_cached() -> None:
+def test_llm_batched_and_cached(monkeypatch: pytest.MonkeyPatch) -> None:
+    import logcopilot.indexing.summaries as summaries_mod
+
+    monkeypatch.setattr(summaries_mod, "_BATCH", 4)
     store = build_store()
     templates, params, wf = _inputs(store)
     llm = FakeChat()
     first = run_summaries(store, "sshd", templates, params, wf, llm=llm)
-    assert len(llm.calls) == 2  # 16 items in batches of 12
-    assert {s.source for s in first} == {"llm:fake-model"}
+    assert len(llm.calls) == 2  # 5 templates + 1 workflow in batches of 4; parameters stay deterministic
+    assert {s.source for s in first if s.kind != "parameter"} == {"llm:fake-model"}
+    assert {s.source for s in first if s.kind == "parameter"} == {"deterministic"}
     assert next(s.text for s in first if s.ref == "T4") == "About T4."
     run_summaries(store, "sshd", templates, params, wf, llm=llm)
     assert len(llm.calls) == 2  # unchanged facts: every summary came from the cache

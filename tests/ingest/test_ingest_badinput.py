@@ -201,3 +201,31 @@ def test_all_garbage_with_a_format_is_rejected_line_by_line(store: Store, tmp_pa
     [r] = ingest_files(store, [_write(tmp_path, "n.log", b"hello\nworld\n")], system="x", fmt="HDFS")
     _accounted(store, r)
     assert r.entries == 0 and r.rejects == {"no header before this line (format HDFS)": 2}
+
+
+def test_a_utf8_bom_is_not_part_of_the_first_line(store: Store, tmp_path: Path) -> None:
+    data = b"\xef\xbb\xbf" + f"{HDFS_LINE}\n".encode()
+    plain = _write(tmp_path, "bom.log", data)
+    gz = _write(tmp_path, "bom.log.gz", gzip.compress(data))
+    for path, system in ((plain, "a"), (gz, "b")):
+        [r] = ingest_files(store, [path], system=system)
+        assert r.entries == 1 and r.format == "HDFS"
+        assert _lines(store, r.source_id)[0][1] == HDFS_LINE
+
+
+def test_new_year_inside_a_yearless_log_moves_later_lines_on(store: Store, tmp_path: Path) -> None:
+    text = (
+        "Dec 31 23:59:58 LabSZ sshd[1]: last of the old year\n"
+        "Jan  1 00:00:01 LabSZ sshd[1]: first of the new year\n"
+        "Dec 31 23:59:59 LabSZ sshd[1]: a late line from the old year\n"
+        "Mar  1 12:00:00 LabSZ sshd[1]: spring of the new year\n"
+    )
+    [r] = ingest_files(store, [_write(tmp_path, "ny.log", text.encode())], system="ssh", fmt="OpenSSH", year=2023)
+    _accounted(store, r)
+    assert r.year == 2023 and r.year_rolled == 2 and r.lines_rejected == 0
+    got = [ts for (ts,) in store.con.execute("SELECT ts FROM entries ORDER BY line_no").fetchall()]
+    from datetime import UTC, datetime
+
+    want = [datetime(2023, 12, 31, 23, 59, 58), datetime(2024, 1, 1, 0, 0, 1),
+            datetime(2023, 12, 31, 23, 59, 59), datetime(2024, 3, 1, 12, 0, 0)]
+    assert got == [int(w.replace(tzinfo=UTC).timestamp()) * 10**9 for w in want]

@@ -8,8 +8,14 @@ from pathlib import Path
 import pytest
 from llm_fakes import make_settings
 
-import logcopilot.llm as llm
-from logcopilot.errors import ConfigError, InputError, LLMError, LLMResponseError, LLMUnavailableError
+from logcopilot import llm
+from logcopilot.errors import (
+    ConfigError,
+    InputError,
+    LLMError,
+    LLMResponseError,
+    LLMUnavailableError,
+)
 from logcopilot.llm import ChatRequest, get_chat_client, get_embedder, resolve_provider
 from logcopilot.llm.base import parse_json_text
 from logcopilot.llm.schema import is_strict_compatible, schema_errors

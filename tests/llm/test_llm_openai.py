@@ -9,7 +9,13 @@ from llm_fakes import FakeOpenAI, Reply, chat_body, fake_vector, make_settings
 
 from logcopilot.engine.store import Store
 from logcopilot.errors import LLMError, LLMResponseError, LLMUnavailableError
-from logcopilot.llm import ChatClient, OpenAIEmbedder, RetriesExhaustedError, RetryPolicy, get_chat_client
+from logcopilot.llm import (
+    ChatClient,
+    OpenAIEmbedder,
+    RetriesExhaustedError,
+    RetryPolicy,
+    get_chat_client,
+)
 from logcopilot.llm.calllog import CallLog
 from logcopilot.llm.openai_provider import OpenAIChatProvider
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -9,7 +10,14 @@ import pytest
 from llm_fakes import FakeOpenAI
 
 from logcopilot.errors import ConfigError, LLMError
-from logcopilot.llm import BudgetExceededError, ChatClient, RateLimiter, RetryPolicy, TokenBudget, TransientLLMError
+from logcopilot.llm import (
+    BudgetExceededError,
+    ChatClient,
+    RateLimiter,
+    RetryPolicy,
+    TokenBudget,
+    TransientLLMError,
+)
 from logcopilot.llm.openai_provider import OpenAIChatProvider
 from logcopilot.llm.retry import RetriesExhaustedError, call_with_retries
 
@@ -35,7 +43,7 @@ def test_token_bucket_paces_requests() -> None:
         with limiter:
             starts.append(clock.now)
     assert starts[0] == 100.0  # the first request goes at once
-    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert all(g == pytest.approx(0.25) for g in gaps)
     assert clock.now - 100.0 == pytest.approx(2.0)
     assert limiter.waited_s == pytest.approx(2.0)

@@ -7,7 +7,12 @@ from typing import Any
 import pytest
 from llm_fakes import SHARED
 
-from logcopilot.llm.tokens import MESSAGE_OVERHEAD, REPLY_PRIMER, count_message_tokens, estimate_tokens
+from logcopilot.llm.tokens import (
+    MESSAGE_OVERHEAD,
+    REPLY_PRIMER,
+    count_message_tokens,
+    estimate_tokens,
+)
 
 
 def test_estimate_rules() -> None:

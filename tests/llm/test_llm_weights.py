@@ -12,7 +12,13 @@ import pytest
 
 from logcopilot.errors import LLMUnavailableError
 from logcopilot.llm import weights
-from logcopilot.llm.weights import ModelSpec, ensure_model, is_ready, model_file, resolve_model_path
+from logcopilot.llm.weights import (
+    ModelSpec,
+    ensure_model,
+    is_ready,
+    model_file,
+    resolve_model_path,
+)
 
 SLICES = [b"GGUF" + bytes(range(256)) * 40, os.urandom(7000), b"tail-bytes"]
 WHOLE = b"".join(SLICES)

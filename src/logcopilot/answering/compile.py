@@ -207,7 +207,8 @@ def selection_filters(ctx: SystemContext, sel: Selection, notes: list[str]) -> t
 
 
 # ----------------------------------------------------------------------------- extraction
-def slot_regex(template: str, position: int, name: str, value_type: str = "", with_post: bool = True) -> str | None:
+def slot_regex(template: str, position: int, name: str, value_type: str = "", with_post: bool = True,
+               param_type: str = "") -> str | None:
     """A regex with one named group for slot ``position`` of ``template``, anchored on the
     literal text around the slot; None when the slot has no literal neighbour."""
     parts = re.split(r"<\*>", template)
@@ -227,6 +228,8 @@ def slot_regex(template: str, position: int, name: str, value_type: str = "", wi
     post = nxt.group(0) if nxt else ""
     if not pre.strip() and not post.strip():
         return None
+    if not value_type and param_type in _VALUE_RE and param_type not in ("int", "float"):
+        value_type = param_type  # a typed slot (ip, ip:port, uuid) needs no neighbour to stop it
     vre = _VALUE_RE.get(value_type)
     if vre is None:
         if post and not post[0].isspace():
@@ -271,7 +274,7 @@ def extraction_for(ctx: SystemContext, tids: list[str], name: str, value_type: s
                 p = t.params[ref[1].position]  # a sibling template names the same slot differently
             if p is None:
                 continue
-            rx = slot_regex(t.template, p.position, label, value_type, with_post)
+            rx = slot_regex(t.template, p.position, label, value_type, with_post, p.type)
             if rx is None and t.recipe is not None and t.recipe.extraction and len(temps) == 1:
                 return t.recipe.extraction
             if rx is not None:

@@ -180,15 +180,16 @@ def _target(text: str) -> str:
     """The noun phrase after the question's focus word ("which IP" -> "ip")."""
     low = text.lower()
     pats = (
+        r"\b(?:which|what)\s+(?:are|were)\s+the\s+(?:top\s+)?(?:\d+|one|two|three|four|five|ten)\s+([a-z][\w\s:/-]{0,30}?)(?=\s+(?:of|in|for|with|that|by|from|behind|among)\b|[?,.(]|$)",
         r"\b(?:how many|number of)\s+(?:distinct|different|unique|individual)\s+([a-z][\w\s:()/-]{0,40}?)(?=\s+(?:are|were|is|was|did|do|does|have|has|had|show|appear|tried|got|logged|reported|in|from|with|that|who|which|there)\b|[?,.(]|$)",
         r"\b(?:which|what)\s+(?:\w+\s+)?(?:is|was)\s+the\s+(?:most\s+\w+\s+)?([a-z][\w\s:/-]{0,30}?)(?=\s+(?:of|in|for|with|that|by)\b|[?,.(]|$)",
-        r"\b(?:which|what)\s+(?:(?:top\s+)?(?:one|two|three|four|five|\d+)\s+)?([a-z][\w\s:/-]{0,40}?)(?=\s+(?:had|has|have|is|are|was|were|did|do|does|made|appear|appears|received|logged|produced|emitted|show|saw|sent|got|occur|occurs|tried|returned|wrote|reported|logs|log)\b|[?,.(]|$)",
+        r"\b(?:which|what)\s+(?:(?:top\s+)?(?:one|two|three|four|five|\d+)\s+)?([a-z][\w\s:/-]{0,40}?)(?=\s+(?:had|has|have|is|are|was|were|did|do|does|made|appear|appears|received|logged|produced|emitted|show|saw|sent|got|occur|occurs|tried|returned|wrote|reported|logs|log|\w+ed)\b|[?,.(]|$)",
         r"\b(?:average|avg|mean|highest|largest|maximum|max|biggest|longest|smallest|lowest|minimum|min|shortest|total|sum of the|sum of)\s+([a-z][\w\s/-]{0,30}?)(?=\s+(?:in|of|for|seen|reported|from|that|across|among|per|was|is|did)\b|[?,.(]|$)",
         r"\blist\s+(?:the\s+|all\s+)?([a-z][\w\s:/-]{0,30}?)(?=\s+(?:from|that|which|who|in|with|of|for)\b|[?,.(]|$)",
         r"\bhow many\s+([a-z][\w\s-]{0,25}?)(?=\s+(?:did|does|do|were|was|are|is|have|has|had)\b|[?,.]|$)",
     )
     if re.match(r"\s*list\b", low):
-        pats = (pats[4],) + pats
+        pats = (pats[5],) + pats
     for p in pats:
         m = re.search(p, low)
         if m:

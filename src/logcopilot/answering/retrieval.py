@@ -62,7 +62,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "send": ("sent", "send", "transmit"),
     "disconnect": ("disconnect", "close"),
     "connect": ("connect", "connection", "open"),
-    "request": ("get", "post", "put", "delet", "request", "http"),
+    "request": ("get", "post", "put", "delet", "request"),
     "method": ("get", "post", "put", "delet", "patch", "head"),
     "warn": ("warn", "warning"),
     "verif": ("verif", "verifi", "check"),
@@ -231,7 +231,7 @@ def ngrams_in(q: Question, template: str) -> list[tuple[list[str], int]]:
     """Maximal runs (>= 2 words, not all generic) of main-clause question words found in order
     in the template, longest first: (stemmed words, index of the first word in the template)."""
     qs = seq(main_clause(q.text))
-    ts = seq(template)
+    ts = seq(re.sub(r"^(?:\s*(?:<\*>|\[[^\]]*\]))+", " ", template))  # positions count from the message words
     found: list[tuple[list[str], int]] = []
     covered: set[int] = set()
     for n in (6, 5, 4, 3, 2):
@@ -282,7 +282,9 @@ def _doc_terms(t: Any) -> list[str]:
     # words inside typical slot values ("GET /v2/... HTTP/1.1") describe the event too
     vals = " ".join(str(x) for p in getattr(t, "params", []) for x in p.examples[:1])
     extra = [stem(w) for w in re.findall(r"(?<![A-Za-z0-9])[A-Za-z]{3,}(?![A-Za-z0-9])", vals)][:10]
-    return [stem(w) for w in words(text)] + [stem(w) for w in words(summary)][:40] + list(dict.fromkeys(extra))
+    own = [stem(w) for w in words(text)]
+    weak = dict.fromkeys([stem(w) for w in words(summary)][:40] + extra)
+    return own + ["~" + w for w in weak if w not in own]
 
 
 _SYN_STEMMED: dict[str, set[str]] = {}
@@ -331,6 +333,9 @@ def rank_templates(ctx: SystemContext, q: Question, k: int = 8) -> list[Hit]:
             if qt in tset:
                 score += idf
                 why.append(qt)
+            elif "~" + qt in tset:  # only inside slot values: weaker evidence
+                score += 0.6 * math.log(1 + n / (1 + df.get("~" + qt, 0)))
+                why.append(f"value:{qt}")
             else:
                 syn = [s for s in _expand(qt) if s in tset]
                 if syn:
@@ -358,6 +363,12 @@ def rank_templates(ctx: SystemContext, q: Question, k: int = 8) -> list[Hit]:
                 why.append(f"quote~ '{phrase}'")
         hits.append(Hit(t, score, why))
     hits.sort(key=lambda h: (-h.score, -h.template.count))
+    if hits and hits[0].score > 0:
+        # near-ties (within 5 %) are broken by how common the template is
+        top = hits[0].score
+        tied = [h for h in hits if h.score >= 0.95 * top]
+        tied.sort(key=lambda h: (-h.template.count, -h.score))
+        hits = tied + [h for h in hits if h.score < 0.95 * top]
     return hits[:k]
 
 
@@ -412,9 +423,25 @@ def _label_values(ctx: SystemContext, q: Question) -> dict[str, str]:
 
 
 def retrieve_for(ctx: SystemContext, q: Question, k: int = 8) -> Retrieved:
-    hits = rank_templates(ctx, q, k=max(k, 8))
+    hits = rank_templates(ctx, q, k=max(k, 8) * 3)
     hits = _fuse_indexing(ctx, q, hits)
-    return Retrieved(hits[:k], _match_values(ctx, q), _label_values(ctx, q))
+    values = _match_values(ctx, q)
+    # templates whose stored values include the question's values are about the same thing
+    per_t: dict[str, set[str]] = {}
+    for tid, _pos, _v, e in values:
+        if e.kind != "word":
+            per_t.setdefault(tid, set()).add(e.text)
+    if per_t:
+        by_id = {h.template.template_id: h for h in hits}
+        for tid, ents in per_t.items():
+            h = by_id.get(tid)
+            if h is None and ctx.template(tid) is not None:
+                h = by_id[tid] = Hit(ctx.template(tid), 0.0, [])
+            if h is not None:
+                h.score += (0.6 if "opposite outcome" in h.why else 1.5) * len(ents)
+                h.why.append(f"values:{','.join(sorted(ents))}")
+        hits = sorted(by_id.values(), key=lambda h: (-h.score, -h.template.count))
+    return Retrieved(hits[:k], values, _label_values(ctx, q))
 
 
 def _fuse_indexing(ctx: SystemContext, q: Question, hits: list[Hit]) -> list[Hit]:

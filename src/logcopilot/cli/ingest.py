@@ -97,7 +97,10 @@ def _print_report(r: IngestReport) -> None:
         click.echo(f"{name}: skipped, {r.skipped}")
         return
     how = f"detected {r.format} ({r.detect_score:.0%} of sample lines)" if r.detected else r.format
-    click.echo(f"{name}: format {how}" + (f", year {r.year} assumed" if r.year else "") + f", tz {r.tz}")
+    year = f", year {r.year} assumed" if r.year else ""
+    if r.year_rolled:
+        year += f" ({r.year_rolled:,} lines after a New Year moved on)"
+    click.echo(f"{name}: format {how}{year}, tz {r.tz}")
     click.echo(
         f"  lines read {r.lines_read:,}  stored {r.lines_stored:,} in {r.entries:,} entries"
         + (f" ({r.attached:,} continuation lines attached)" if r.attached else "")

@@ -12,7 +12,13 @@ from typing import Any
 
 import click
 
-from logcopilot.cli.common import db_option, echo_json, json_option, open_store, settings_for
+from logcopilot.cli.common import (
+    db_option,
+    echo_json,
+    json_option,
+    open_store,
+    settings_for,
+)
 from logcopilot.errors import InputError
 
 __all__ = ["llm_cmd"]
@@ -183,7 +189,13 @@ def setup_cmd(model_name: str | None, list_models: bool, no_download: bool, as_j
     Example:
       logcopilot llm setup --model qwen2.5-coder-1.5b
     """
-    from logcopilot.llm.weights import DEFAULT_MODEL, MODELS, ensure_model, is_ready, model_file
+    from logcopilot.llm.weights import (
+        DEFAULT_MODEL,
+        MODELS,
+        ensure_model,
+        is_ready,
+        model_file,
+    )
 
     settings = settings_for(None)
     if list_models:

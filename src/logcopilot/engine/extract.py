@@ -117,7 +117,7 @@ def extract_series(
     # sorted by time per series afterwards, which spares DuckDB a global sort
     ordered = ra.op in ("first_over_time", "last_over_time", "rate_counter")
     plan = ScanPlan(list(by_sid), lo_ns, hi_ns, pushed, order="forward" if ordered else None)
-    series: dict[str, ExtractedSeries] = {}
+    series: dict[tuple[tuple[str, str], ...], ExtractedSeries] = {}
     unwrap = lr.unwrap
     for sid, ts, _seq, line, md in iter_rows(cur, plan):
         metadata = json.loads(md) if md else {}
@@ -145,10 +145,10 @@ def extract_series(
             out_labels = labels
         else:
             out_labels = _group(labels, grouping)
-        key = labels_string(out_labels)
+        key = tuple(sorted(out_labels.items()))  # cheap per line; the label string comes once per series
         s = series.get(key)
         if s is None:
             s = series[key] = ExtractedSeries(out_labels)
         s.ts.append(ts)
         s.vals.append(v)
-    return series, preserve
+    return {labels_string(s.labels): s for s in series.values()}, preserve

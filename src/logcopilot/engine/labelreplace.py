@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from logcopilot.engine.matchers import compile_anchored_regex
 from logcopilot.engine.results import labels_string
 from logcopilot.engine.vectors import Vec, VecSeries
+from logcopilot.errors import QueryError
 
 __all__ = ["expand_template", "label_replace"]
 
@@ -66,7 +69,7 @@ def label_replace(vec: Vec, dst: str, replacement: str, src: str, regex: str) ->
     for key, s in vec.series.items():
         m = rx.fullmatch(s.labels.get(src, ""))
         if m is None:
-            out[key] = s
+            _put(out, key, s)
             continue
         groups = [m.group(0)] + [m.group(i) for i in range(1, rx.groups + 1)]
         value = expand_template(replacement, groups, named)
@@ -75,5 +78,17 @@ def label_replace(vec: Vec, dst: str, replacement: str, src: str, regex: str) ->
             labels.pop(dst, None)
         else:
             labels[dst] = value
-        out[labels_string(labels)] = VecSeries(labels, s.values, s.present)
+        _put(out, labels_string(labels), VecSeries(labels, s.values, s.present))
     return Vec(out)
+
+
+def _put(out: dict[str, VecSeries], key: str, s: VecSeries) -> None:
+    """Add a relabelled series; two series with the same labels at the same step are an
+    error (as in Prometheus) rather than one silently replacing the other."""
+    prev = out.get(key)
+    if prev is None:
+        out[key] = s
+        return
+    if (prev.present & s.present).any():
+        raise QueryError("vector cannot contain metrics with the same labelset", status=500)
+    out[key] = VecSeries(prev.labels, np.where(prev.present, prev.values, s.values), prev.present | s.present)

@@ -47,18 +47,18 @@ def log_scan_plan(
 
 def _passing(
     cur: duckdb.DuckDBPyConnection, plan: ScanPlan, pipeline: Pipeline, by_sid: dict[int, dict[str, str]], limit: int
-) -> Iterator[tuple[str, dict[str, str], int, str]]:
+) -> Iterator[tuple[tuple[tuple[str, str], ...], dict[str, str], int, str]]:
     """Up to ``limit`` entries that pass the pipeline, in scan order: (key, labels, ts, line)."""
     n = 0
     # Loki's merge drops an entry equal (timestamp and line) to one already in the same
     # output stream, e.g. twins that line_format made identical.
-    seen: dict[str, tuple[int, set[str]]] = {}
+    seen: dict[tuple[tuple[str, str], ...], tuple[int, set[str]]] = {}
     for sid, ts, _seq, line, md in iter_rows(cur, plan, first_limit=limit + 16):
         metadata = json.loads(md) if md else {}
         res = pipeline.process(ts, line, by_sid[sid], metadata)
         if res is None:
             continue
-        key = labels_string(res.labels)
+        key = tuple(sorted(res.labels.items()))
         last = seen.get(key)
         if last is not None and last[0] == ts:
             if res.line in last[1]:
@@ -94,7 +94,7 @@ def eval_log_query(
     tenant: str = DEFAULT_TENANT,
 ) -> StreamsResult:
     plan, pipeline, by_sid = log_scan_plan(cur, query, start_ns, end_ns, direction, tenant)
-    picked: list[tuple[str, dict[str, str], int, str]] = []
+    picked: list[tuple[tuple[tuple[str, str], ...], dict[str, str], int, str]] = []
     if interval_ns <= 0:
         picked = list(_passing(cur, plan, pipeline, by_sid, limit))
     else:
@@ -109,11 +109,12 @@ def eval_log_query(
                     picked.append(item)
                     last = ts
         picked = picked[:limit]
-    streams: dict[str, Stream] = {}
+    streams: dict[tuple[tuple[str, str], ...], Stream] = {}
     for key, labels, ts, line in picked:
         s = streams.get(key)
         if s is None:
             s = streams[key] = Stream(dict(labels))
         s.entries.append((ts, line))
-    ordered = [streams[k] for k in sorted(streams, key=lambda k: k.encode("utf-8", "surrogateescape"))]
+    by_text = {labels_string(s.labels): s for s in streams.values()}
+    ordered = [by_text[k] for k in sorted(by_text, key=lambda k: k.encode("utf-8", "surrogateescape"))]
     return StreamsResult(ordered)

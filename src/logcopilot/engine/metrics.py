@@ -89,6 +89,8 @@ class MetricEvaluator:
             split = self._split_instant(va, inner_expr)
             if split is not None:
                 return split
+        if va.op == "approx_topk" and not self.instant:
+            raise UnsupportedError("approx_topk is only supported for instant queries")
         if va.op == "sum" and isinstance(inner_expr, ast.RangeAggregation) and inner_expr.grouping is None and (
             inner_expr.op in _INJECTABLE
         ):

@@ -81,16 +81,20 @@ def append_entries(
     # FSST string compression costs ~3/4 of the insert time and makes line scans slower;
     # without it DuckDB still dictionary-compresses repeated values. The store is ~2.5x
     # larger than with FSST, and `LIKE`/regex scans over lines are faster.
+    sids = con.execute("SELECT sid FROM _ing_streams").fetchall()
+    if len(sids) == 1:  # one stream (OpenSSH, access logs...): no join needed
+        sid, streams = str(int(sids[0][0])), ""
+    else:
+        sid, streams = "s.sid", f" JOIN _ing_streams s ON {on}"
     con.execute(f"SET disabled_compression_methods = '{DISABLED_COMPRESSION}'")
     try:
-        con.execute(
+        row = con.execute(
             "INSERT INTO entries (stream_id, ts, seq, line, source_id, line_no, metadata) "
-            f"SELECT s.sid, c.ts, {int(seq0)} + c.line_no, c.line, {int(source_id)}, c.line_no, {meta} "
-            f"FROM ({candidates_sql}) c JOIN _ing_streams s ON {on}{join_notes}"
-        )
+            f"SELECT {sid}, c.ts, {int(seq0)} + c.line_no, c.line, {int(source_id)}, c.line_no, {meta} "
+            f"FROM ({candidates_sql}) c{streams}{join_notes}"
+        ).fetchone()
     finally:
         con.execute("RESET disabled_compression_methods")
-    row = con.execute("SELECT count(*) FROM entries WHERE source_id = ?", [source_id]).fetchone()
     return int(row[0]) if row else 0
 
 

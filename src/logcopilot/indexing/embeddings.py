@@ -23,13 +23,17 @@ from logcopilot.indexing.knowledge import load_templates
 __all__ = ["documents", "embedder_model", "load_vectors", "run_embeddings"]
 
 _BATCH = 64
+MAX_SLOT_DOCS = 16  # parameter documents embedded per template
 
 
 def documents(store: Store, system: str) -> list[tuple[str, str, str]]:
     """(kind, ref, text) for every knowledge document of ``system`` (summaries + template text)."""
     con = store.cursor()
+    # Parameters beyond a template's first slots are left to lexical retrieval: wide templates
+    # (a list of 100 records) would otherwise dominate the embedding work.
     docs = [(str(k), str(r), str(t)) for k, r, t in con.execute(
-        "SELECT kind, ref, text FROM summaries WHERE system = ? ORDER BY kind, ref", [system]).fetchall()]
+        "SELECT kind, ref, text FROM summaries WHERE system = ? AND (kind <> 'parameter' OR "
+        "TRY_CAST(split_part(ref, ':', -1) AS INTEGER) < ?) ORDER BY kind, ref", [system, MAX_SLOT_DOCS]).fetchall()]
     have = {(k, r) for k, r, _ in docs}
     # Templates without a summary (summaries stage skipped) are still documents.
     for t in load_templates(store, system):

@@ -219,23 +219,32 @@ def build_parameters(
     return params
 
 
-def _borrow_names(params: list[Parameter], values: dict[tuple[str, int], Counter[str]]) -> None:
-    """Give weak slots the name of the confident slot whose values contain most of theirs."""
-    confident = [p for p in params if p.confident]
-    sets = {(p.template_id, p.position): set(values.get((p.template_id, p.position), ())) for p in params}
+def _borrow_names(params: list[Parameter], values: dict[tuple[str, int], Counter[str]],
+                  sample: int = 200) -> None:
+    """Give weak slots the name of the confident slot whose values contain most of theirs.
+
+    An inverted index (value -> confident slots) keeps this linear; a weak slot is judged
+    on up to ``sample`` of its most frequent values.
+    """
+    owners: dict[str, list[Parameter]] = {}
+    for q in params:
+        if q.confident:
+            for v in values.get((q.template_id, q.position), ()):
+                owners.setdefault(v, []).append(q)
     for p in params:
         if p.confident:
             continue
-        mine = sets[(p.template_id, p.position)]
-        best: tuple[float, str] | None = None
-        for q in confident:
-            if q.template_id == p.template_id or not mine:
-                continue
-            share = len(mine & sets[(q.template_id, q.position)]) / len(mine)
-            if share >= 0.3 and (best is None or share > best[0]):
-                best = (share, q.name)
-        if best is not None:
-            p.name, p.confident = best[1], True
+        mine = [v for v, _ in values.get((p.template_id, p.position), Counter()).most_common(sample)]
+        hits: Counter[tuple[str, int]] = Counter()
+        names: dict[tuple[str, int], str] = {}
+        for v in mine:
+            for q in owners.get(v, ()):
+                if q.template_id != p.template_id:
+                    hits[(q.template_id, q.position)] += 1
+                    names[(q.template_id, q.position)] = q.name
+        best = max(hits.items(), key=lambda kv: (kv[1], kv[0]), default=None)
+        if best is not None and mine and best[1] / len(mine) >= 0.3:
+            p.name, p.confident = names[best[0]], True
         else:
             p.name = _TYPE_NAMES.get(p.type, "number" if p.type in NUMERIC_TYPES else "value")
 

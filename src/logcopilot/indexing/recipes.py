@@ -238,6 +238,8 @@ def _pieces(template: str) -> list[str]:
     """
     out = {p.strip() for p in split_template(template) if len(p.strip()) >= _MIN_PIECE}
     out |= {w for p in split_template(template) for w in p.split() if len(w) >= _MIN_PIECE}
+    # A word with the space before it tells "user=" apart from "ruser=".
+    out |= {m.group() for p in split_template(template) for m in re.finditer(r" \S{%d,}" % _MIN_PIECE, p)}
     out |= {_json_escaped(p) for p in out}
     return sorted(out, key=lambda s: (-len(s), s))
 
@@ -245,6 +247,9 @@ def _pieces(template: str) -> list[str]:
 def _choose_filter(lines: _Lines, t: TemplateRow, texts: dict[str, str]) -> tuple[list[str], list[str], int]:
     """Greedy: positive constants while they help, then negatives from look-alike templates."""
     pieces = _pieces(t.template)
+    for c in pieces:  # longest first: the first exact one is the recipe (the common case)
+        if lines.single_counts(t.template_id, [c])[0] == (t.count, 0):
+            return [c], [], 0
     singles = dict(zip(pieces, lines.single_counts(t.template_id, pieces)))
     cands = [c for c in pieces if singles[c][0] == t.count]
     pos: list[str] = []

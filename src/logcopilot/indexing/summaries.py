@@ -102,7 +102,7 @@ def _flow_sentences(tid: str, wf: Workflow, text_of: dict[str, str]) -> list[str
         out.append(f"Within a {wf.session_key} session it is followed by " + ", ".join(
             f"{d} {_quote(text_of.get(d, ''), 60)} ({100 * n / total:.0f}%)" for d, n in nxt) + ".")
     ends = dict(succ).get(END, 0)
-    if ends:
+    if ends and round(100 * ends / total):
         out.append(f"It ends {100 * ends / total:.0f}% of the {wf.session_key} sessions it appears in.")
     if wf.start_events.get(tid):
         out.append(f"It starts {wf.start_events[tid]} of {wf.sessions} sessions.")
@@ -172,7 +172,9 @@ def run_summaries(store: Store, system: str, templates: Sequence[TemplateRow], p
         cached = {(k, r): (t, src, h) for k, r, t, src, h in store.cursor().execute(
             "SELECT kind, ref, text, source, input_hash FROM summaries WHERE system = ?", [system]).fetchall()}
         todo = []
-        for s in summaries:
+        # Parameters stay deterministic: their facts are complete, and a log with wide
+        # templates has tens of thousands of slots -- too many calls for little gain.
+        for s in (x for x in summaries if x.kind != "parameter"):
             hit = cached.get((s.kind, s.ref))
             if hit and hit[2] == s.input_hash and hit[1].startswith("llm:"):
                 s.text, s.source = hit[0], hit[1]

@@ -170,3 +170,36 @@ def run_extract(con: duckdb.DuckDBPyConnection, compiled: Compiled, relation: st
             "WHERE NOT i.matched AND NOT i.empty))) x WHERE _ing.rowid = x.rid"
         )
     return [name for name, _ in compiled.labels]
+
+
+HALF_YEAR_NS = 183 * 86400 * 10**9
+
+
+def roll_years(con: duckdb.DuckDBPyConnection) -> int:
+    """For layouts without a year: move lines after a New Year in the log to the next year.
+
+    Syslog-style logs (``Dec 31 23:59:59`` then ``Jan  1 00:00:01``) have no year; all lines
+    get ``--year`` first. Where, in file order, the time drops by more than half a year, the
+    log has crossed a New Year: that line and the ones after it move one year on (and back
+    again where the time jumps up by more than half a year: a late line from the old year).
+    Returns the number of lines moved. Cheap when the log spans less than half a year: one
+    min/max over the staged timestamps.
+    """
+    row = con.execute("SELECT max(ts) - min(ts) FROM _ing WHERE matched AND ts IS NOT NULL").fetchone()
+    if not row or row[0] is None or row[0] <= HALF_YEAR_NS:
+        return 0
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _ing_roll AS SELECT rid, sum(step) OVER (ORDER BY rid "
+        "ROWS UNBOUNDED PRECEDING) AS years FROM (SELECT rid, CASE WHEN ts < prev - "
+        f"{HALF_YEAR_NS} THEN 1 WHEN ts > prev + {HALF_YEAR_NS} THEN -1 ELSE 0 END AS step FROM "
+        "(SELECT rowid AS rid, ts, lag(ts) OVER (ORDER BY rowid) AS prev FROM _ing "
+        "WHERE matched AND ts IS NOT NULL))"
+    )
+    moved = con.execute("SELECT count(*) FROM _ing_roll WHERE years <> 0").fetchone()
+    # whole microseconds move by calendar years (leap days included); the ns remainder stays
+    con.execute(
+        "UPDATE _ing SET ts = epoch_us(make_timestamp(_ing.ts // 1000) + to_years(CAST(r.years AS INTEGER))) * 1000 "
+        "+ _ing.ts % 1000 FROM _ing_roll r WHERE _ing.rowid = r.rid AND r.years <> 0"
+    )
+    con.execute("DROP TABLE _ing_roll")
+    return int(moved[0]) if moved else 0

@@ -41,7 +41,7 @@ from logcopilot.engine.store import Store
 from logcopilot.engine.writer import loki_timestamps
 from logcopilot.ingest.pipeline import IngestReport, ingest_files
 
-__all__ = ["OLD_SAMPLES_FIX", "PushReport", "batches", "push_files", "stream_entries"]
+__all__ = ["OLD_SAMPLES_FIX", "PushReport", "batches", "cli_push", "push_files", "stream_entries"]
 
 DEFAULT_BATCH_BYTES = 1 << 20
 OLD_SAMPLES_FIX = (

@@ -3,16 +3,22 @@
 In: file paths (or '-' for stdin), a system name, an optional format, year and time zone.
 Out: an ``IngestReport`` per file (and rows in the store). Stages, in order:
 
-``read``    reader.read_into: the file's lines into ``_ing_raw`` (DuckDB's CSV scanner for
-            clean files, Python blocks for gzip/stdin/repairs), sha256 for re-ingest identity
+``read``    reader.read_into: the file's lines as a relation in file order (DuckDB's CSV
+            scanner over the file itself for clean files; Python blocks into ``_ing_raw`` for
+            gzip, stdin and lines that need repair), sha256 for re-ingest identity
 ``detect``  detect.detect_format on the first lines when no format is given
-``parse``   extract.run_extract: header fields, timestamp (ns UTC) and labels, set-based in SQL
+``parse``   extract.run_extract: header fields, timestamp (ns UTC) and labels, set-based in
+            SQL, into ``_ing`` (no text: lines are paired back by position); extract.roll_years
+            for year-less layouts that cross a New Year
 ``lines``   continuation lines attach to the entry before them (multi-line formats: a stack
-            trace becomes part of its entry, joined by ``\\n``); lines that cannot be stored
+            trace becomes part of its entry, joined by ``\n``); lines that cannot be stored
             become rejects with a reason: ``empty line``, ``unreadable timestamp``,
             ``no header before this line``, ``continuation of a rejected line``,
-            ``does not match format``
+            ``does not match format`` / ``not a JSON object``
 ``write``   engine.writer: streams registered, entries and rejects appended in one transaction
+
+Memory stays bounded for multi-GB files: the text is never held twice, and DuckDB's memory
+limit is set for the duration (``memory_limit``, default 1 GB) so it spills instead of growing.
 
 Every physical line is accounted for: ``lines_read = lines_stored + lines_rejected``, where an
 attached continuation line counts as stored (it is in its entry's line).
@@ -39,7 +45,7 @@ from logcopilot.engine import writer
 from logcopilot.engine.store import Store
 from logcopilot.errors import IngestError, InputError
 from logcopilot.ingest.detect import detect_format, infer_timestamp
-from logcopilot.ingest.extract import compile_preset, run_extract
+from logcopilot.ingest.extract import compile_preset, roll_years, run_extract
 from logcopilot.ingest.presets import Preset, resolve_format
 from logcopilot.ingest.reader import ReadResult, read_into
 from logcopilot.ingest.timestamps import check_tz, default_year, needs_year
@@ -62,6 +68,7 @@ class IngestReport:
     detected: bool = False
     detect_score: float = 0.0
     year: int | None = None  # the year assumed for a layout without one, else None
+    year_rolled: int = 0  # lines moved to a later year after a New Year inside the log
     tz: str = "UTC"
     sha256: str = ""
     bytes: int = 0
@@ -178,6 +185,8 @@ def _ingest_one(
         report.repaired = dict(read.repaired)
         report.read_path = read.path_kind
         label_names = run_extract(con, compiled, read.relation)
+    if report.year is not None:
+        report.year_rolled = roll_years(con)
     row = con.execute("SELECT count(*) FROM _ing").fetchone()
     report.lines_read = int(row[0]) if row else 0
     if read.lines >= 0 and read.lines != report.lines_read:
@@ -311,5 +320,5 @@ def _check_accounting(con: object, report: IngestReport) -> None:
 
 
 def _cleanup(store: Store) -> None:
-    for table in ("_ing_raw", "_ing", "_ing_head", "_ing_multi", "_ing_streams", "_ing_notes"):
+    for table in ("_ing_raw", "_ing", "_ing_head", "_ing_multi", "_ing_roll", "_ing_streams", "_ing_notes"):
         store.con.execute(f"DROP TABLE IF EXISTS {table}")

@@ -40,6 +40,7 @@ from logcopilot.errors import IngestError
 
 __all__ = ["MAX_LINE_BYTES", "ReadResult", "read_into"]
 
+_BOM = b"\xef\xbb\xbf"
 MAX_LINE_BYTES = 1 << 20  # 1 MiB; Loki's default limit is 256 KB, we keep more
 BLOCK = 8 << 20
 _DELIMS = [bytes([b]) for b in (1, 2, 3, 4, 5, 6, 7, 8, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25)]
@@ -100,7 +101,7 @@ def read_into(
             if scan is not None:
                 sha, delim = scan
                 stream.seek(0)
-                head = stream.read(1 << 20).decode("utf-8", errors="replace").split("\n")
+                head = stream.read(1 << 20).removeprefix(_BOM).decode("utf-8", errors="replace").split("\n")
                 sample = [l for l in head[:-1] if l][:SAMPLE_LINES] or [l for l in head if l][:1]
                 relation = _csv_relation(source, delim) if size else "_ing_raw"
                 return ReadResult(source, sha, size, -1 if size else 0, "bulk", relation, sample)
@@ -217,6 +218,8 @@ def _chunked_load(
         if blk:
             h.update(blk)
             result.bytes += len(blk)
+            if done == 0 and blk.startswith(_BOM):
+                blk = blk[len(_BOM) :]  # an encoding mark, not text (DuckDB's scanner drops it too)
             done += len(blk)
             pending += blk
             cut = pending.rfind(b"\n")

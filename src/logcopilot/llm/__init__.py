@@ -36,7 +36,12 @@ from logcopilot.llm.cache import ResponseCache, cache_key
 from logcopilot.llm.calllog import CallLog, CallRecord
 from logcopilot.llm.client import ChatClient
 from logcopilot.llm.embeddings import Embedder, LocalEmbedder, OpenAIEmbedder
-from logcopilot.llm.factory import PROVIDERS, get_chat_client, get_embedder, resolve_provider
+from logcopilot.llm.factory import (
+    PROVIDERS,
+    get_chat_client,
+    get_embedder,
+    resolve_provider,
+)
 from logcopilot.llm.ratelimit import RateLimiter
 from logcopilot.llm.retry import RetriesExhaustedError, RetryPolicy
 from logcopilot.llm.tokens import count_message_tokens, estimate_tokens

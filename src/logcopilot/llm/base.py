@@ -219,7 +219,7 @@ class ChatProvider(ABC):
 
         return estimate_tokens(text)
 
-    def close(self) -> None:  # noqa: B027 - optional hook, most transports hold nothing
+    def close(self) -> None:
         """Release what the provider holds (a loaded model, an HTTP pool)."""
 
 

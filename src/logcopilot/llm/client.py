@@ -28,7 +28,14 @@ from typing import Any
 
 from logcopilot.engine.store import Store
 from logcopilot.errors import LLMError, LLMResponseError
-from logcopilot.llm.base import ChatProvider, ChatRequest, ChatResponse, Completion, TokenBudget, parse_json_text
+from logcopilot.llm.base import (
+    ChatProvider,
+    ChatRequest,
+    ChatResponse,
+    Completion,
+    TokenBudget,
+    parse_json_text,
+)
 from logcopilot.llm.cache import ResponseCache, cache_key
 from logcopilot.llm.calllog import CallLog
 from logcopilot.llm.ratelimit import RateLimiter

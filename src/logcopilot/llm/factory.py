@@ -32,12 +32,23 @@ from logcopilot.engine.store import Store
 from logcopilot.errors import ConfigError, LLMUnavailableError
 from logcopilot.llm.base import ChatProvider, TokenBudget
 from logcopilot.llm.client import ChatClient
-from logcopilot.llm.embeddings import Embedder, LocalEmbedder, OpenAIEmbedder, local_embedding_available
+from logcopilot.llm.embeddings import (
+    Embedder,
+    LocalEmbedder,
+    OpenAIEmbedder,
+    local_embedding_available,
+)
 from logcopilot.llm.local import LocalChatProvider, llama_available
 from logcopilot.llm.openai_provider import OpenAIChatProvider
 from logcopilot.llm.ratelimit import RateLimiter
 from logcopilot.llm.retry import RetryPolicy
-from logcopilot.llm.weights import DEFAULT_MODEL, MODELS, installed_parts, is_ready, resolve_model_path
+from logcopilot.llm.weights import (
+    DEFAULT_MODEL,
+    MODELS,
+    installed_parts,
+    is_ready,
+    resolve_model_path,
+)
 
 __all__ = ["PROVIDERS", "get_chat_client", "get_embedder", "resolve_provider"]
 

@@ -178,7 +178,7 @@ class LocalChatProvider(ChatProvider):
                 grammar = self._llama_cpp.LlamaGrammar.from_json_schema(
                     json.dumps(request.json_schema), verbose=False
                 )
-            except Exception as exc:  # the converter raises plain exceptions on schemas it cannot compile
+            except Exception as exc:  # noqa: BLE001 - the converter raises bare exceptions on schemas it cannot compile
                 raise LLMError(f"local model cannot enforce this JSON schema: {exc}") from None
         guard = RepetitionGuard(len(tokens))
         started = time.perf_counter()

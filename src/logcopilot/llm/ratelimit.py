@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
+from typing import Self
 
 from logcopilot.errors import ConfigError
 
@@ -85,7 +86,7 @@ class RateLimiter:
                 self.waited_s += wait
             self._sleep(wait)
 
-    def __enter__(self) -> RateLimiter:
+    def __enter__(self) -> Self:
         self.acquire()
         return self
 

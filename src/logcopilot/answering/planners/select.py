@@ -216,7 +216,8 @@ def _group_of_top(hits: list[Hit], notes: list[str], q: Question | None = None, 
                 if all(" ".join(g) in tg for g, _ in grams):
                     group.append((tg[" ".join(first)], t))
             if group:
-                best = min(p for p, _ in group)
+                top_pos = next((p for p, t in group if t is top.template), None)
+                best = top_pos if top_pos is not None else min(p for p, _ in group)
                 picked = [t for p, t in group if p == best]
                 notes.append(f"phrase '{' '.join(first)}' (+{len(grams) - 1} more) -> {len(picked)} template(s)")
                 return picked
