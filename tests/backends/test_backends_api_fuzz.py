@@ -1,6 +1,7 @@
 """Schema-based fuzzing (schemathesis, pinned) of a real ``logcopilot serve`` on 127.0.0.1.
 
-Every operation of ``/openapi.json`` gets a bounded, derandomised set of generated requests.
+Every operation of ``/openapi.json`` gets a bounded, derandomised set of generated requests
+(12 each; ``LOGCOPILOT_FUZZ_EXAMPLES=200`` for a longer run).
 No answer may be a 5xx; a 4xx must carry a plain-text message; a push that is refused must
 leave the store unchanged. Hand-made cases then cover malformed push bodies, a huge body and
 bad time parameters.
@@ -9,6 +10,7 @@ bad time parameters.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,7 +52,7 @@ def _snapshot(store: Store) -> tuple[int, int]:
 
 
 @schema.parametrize()
-@settings(max_examples=12, deadline=None, derandomize=True, database=None,
+@settings(max_examples=int(os.environ.get("LOGCOPILOT_FUZZ_EXAMPLES", "12")), deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 def test_fuzz_no_server_errors(case, live) -> None:
     url, store = live

@@ -137,3 +137,91 @@ def test_openapi_describes_every_route(tmp_path) -> None:
     for path, ops in doc["paths"].items():
         for op in ops.values():
             assert "400" in op["responses"] and op["responses"]["400"]["content"]["text/plain"]
+
+
+def test_settings_turn_auth_on(tmp_path, monkeypatch, serve_factory) -> None:
+    monkeypatch.setenv("LOGCOPILOT_AUTH_ENABLED", "true")
+    monkeypatch.setenv("LOGCOPILOT_TOKEN", "tok")
+    monkeypatch.setenv("LOGCOPILOT_HOME", str(tmp_path))
+    store = Store(tmp_path / "e.duckdb")
+    srv = serve_factory(store)  # no arguments: the settings decide
+    assert httpx.get(srv.url + "/loki/api/v1/labels", headers={"X-Scope-OrgID": "a"}).status_code == 401
+    assert httpx.get(srv.url + "/loki/api/v1/labels", headers={"Authorization": "Bearer tok"}).text == "no org id"
+    ok = httpx.get(srv.url + "/loki/api/v1/labels", headers={"Authorization": "Bearer tok", "X-Scope-OrgID": "a"})
+    assert ok.status_code == 200
+    store.close()
+
+
+def test_logcopilot_serve_command_binds_loopback_with_auth(tmp_path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    from conftest import free_port
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from logcopilot.cli import main; main()", "serve", "--port", str(port),
+         "--db", str(tmp_path / "s.duckdb"), "--auth-enabled", "--token", "t0k"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**__import__("os").environ, "LOGCOPILOT_HOME": str(tmp_path)},
+    )
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.time() < deadline and proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            time.sleep(0.1)
+        url = f"http://127.0.0.1:{port}"
+        assert httpx.get(url + "/loki/api/v1/labels", headers={"X-Scope-OrgID": "a"}).status_code == 401
+        backend = LokiBackend(url, token="t0k", tenant="a", retries=0)
+        assert backend.labels() == []
+        assert httpx.get(url + "/openapi.json").status_code == 401  # the token guards the description too
+        assert httpx.get(url + "/openapi.json", headers={"Authorization": "Bearer t0k"}).json()["openapi"].startswith("3.")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_one_error_body_shape_everywhere(tmp_path, serve_factory) -> None:
+    store = Store(tmp_path / "eb.duckdb")
+    srv = serve_factory(store)
+    answers = [
+        httpx.get(srv.url + "/loki/api/v1/nope"),
+        httpx.delete(srv.url + "/loki/api/v1/query"),
+        httpx.get(srv.url + "/loki/api/v1/query", params={"query": "{"}),
+        httpx.get(srv.url + "/loki/api/v1/index/volume", params={"query": '{a="b"}', "limit": "x"}),
+        httpx.get(srv.url + "/loki/api/v1/detected_fields"),
+    ]
+    assert [r.status_code for r in answers] == [404, 405, 400, 400, 400]
+    for r in answers:
+        assert r.headers["content-type"].startswith("text/plain") and r.text.strip()
+    store.close()
+
+
+def test_public_names_are_sorted_and_exist() -> None:
+    import importlib
+
+    for name in ("logcopilot.backends", "logcopilot.backends.loki", "logcopilot.ingest.loki_target",
+                 "logcopilot.server.extras", "logcopilot.server.tenancy", "logcopilot.server.openapi",
+                 "logcopilot.server.push_proto"):
+        mod = importlib.import_module(name)
+        assert list(mod.__all__) == sorted(mod.__all__), name
+        assert all(getattr(mod, n, None) is not None for n in mod.__all__), name
+
+
+def test_volume_range_adds_up_to_volume(corpus_store, serve_factory) -> None:
+    srv = serve_factory(corpus_store)
+    params = {"query": '{system=~".+"}', "start": "2008-01-01T00:00:00Z", "end": "2018-01-01T00:00:00Z"}
+    total = httpx.get(srv.url + "/loki/api/v1/index/volume", params=params).json()["data"]["result"]
+    ranged = httpx.get(srv.url + "/loki/api/v1/index/volume_range", params={**params, "step": "30d"})
+    assert ranged.status_code == 200, ranged.text
+    result = ranged.json()["data"]["result"]
+    assert {json.dumps(r["metric"], sort_keys=True): sum(int(v) for _, v in r["values"]) for r in result} == {
+        json.dumps(r["metric"], sort_keys=True): int(r["value"][1]) for r in total}
+    assert len(total) == 3 and all(len(r["values"]) >= 1 for r in result)
+    too_fine = httpx.get(srv.url + "/loki/api/v1/index/volume_range", params={**params, "step": "1s"})
+    assert too_fine.status_code == 400 and "11,000 points" in too_fine.text

@@ -16,7 +16,7 @@ from typing import Any
 
 from logcopilot.engine.matchers import compile_matcher
 from logcopilot.engine.pipeline import Pipeline
-from logcopilot.engine.stages.values import go_quote
+from logcopilot.logql.gotext import go_quote
 from logcopilot.logql.ast import Stage
 
 CORPUS = Path("/work/shared/loki-corpus")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from stages_corpus_replay import cases, expected, replay
 
-from logcopilot.engine.stages.values import parse_duration_ns
+from logcopilot.logql.govalues import parse_go_duration
 from logcopilot.logql.ast import (
     BinaryLabelFilter,
     BytesLabelFilter,
@@ -66,7 +66,7 @@ def n(name, op, value):
 
 
 def d(name, op, text):
-    return DurationLabelFilter(name, op, parse_duration_ns(text))
+    return DurationLabelFilter(name, op, parse_go_duration(text))
 
 
 def b(name, op, value):

@@ -14,13 +14,6 @@ from logcopilot.engine.pipeline import (
     line_filter_matcher,
     unwrap_value,
 )
-from logcopilot.engine.stages.values import (
-    ValueParseError,
-    go_format_float,
-    parse_bytes,
-    parse_duration_ns,
-    parse_float,
-)
 from logcopilot.errors import SemanticError
 from logcopilot.logql.ast import (
     BinaryLabelFilter,
@@ -41,6 +34,8 @@ from logcopilot.logql.ast import (
     UnpackParser,
     Unwrap,
 )
+from logcopilot.logql.gotext import go_format_float
+from logcopilot.logql.govalues import ValueParseError, parse_bytes, parse_float, parse_go_duration
 
 WEB = {"job": "web"}
 
@@ -60,7 +55,7 @@ def run(stages, line, labels=WEB, meta=None, **kw):
      ("-2m3s", -123_000_000_000), ("0", 0), (".5ms", 500_000)],
 )
 def test_parse_duration(text: str, ns: int) -> None:
-    assert parse_duration_ns(text) == ns
+    assert parse_go_duration(text) == ns
 
 
 @pytest.mark.parametrize(
@@ -72,7 +67,7 @@ def test_parse_duration(text: str, ns: int) -> None:
 )
 def test_parse_duration_errors(text: str, message: str) -> None:
     with pytest.raises(ValueParseError) as exc:
-        parse_duration_ns(text)
+        parse_go_duration(text)
     assert str(exc.value) == message
 
 

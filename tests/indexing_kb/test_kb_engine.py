@@ -40,3 +40,27 @@ def test_wrong_recipes_fail_on_the_engine() -> None:
     assert (rs["T5"].verified, rs["T5"].reason) == (False, "engine selected 4 lines, template has 1")
     assert (rs["T3"].verified, rs["T3"].reason) == (False, "extraction differs on 2 of 2 lines")
     assert rs["T2"].verified
+
+
+def test_json_lines_get_json_escaped_recipes() -> None:
+    """Messages stored inside JSON objects: quotes appear escaped in the raw line."""
+    import json
+
+    from logcopilot.engine.store import Store
+
+    store = Store(":memory:")
+    con = store.cursor()
+    con.execute("INSERT INTO templates (system, template_id, template, slots, count, origin) VALUES "
+                "('app', 'J1', 'user \"<*>\" logged in from <*>', 2, 2, 'given'), "
+                "('app', 'J2', 'user \"<*>\" logged out', 1, 1, 'given')")
+    sid = store.stream_id({"system": "app"})
+    rows = [("J1", ["bob", "10.1.1.1"]), ("J2", ["bob"]), ("J1", ["amy", "10.1.1.2"])]
+    for i, (tid, params) in enumerate(rows, 1):
+        msg = f'user "{params[0]}" logged in from {params[1]}' if tid == "J1" else f'user "{params[0]}" logged out'
+        line = json.dumps({"time": f"2023-01-29T08:42:0{i}Z", "log": msg})
+        con.execute("INSERT INTO entries (stream_id, ts, seq, line, template_id, params) VALUES (?, ?, ?, ?, ?, ?)",
+                    [sid, 1_675_000_000 * 10**9 + i * 10**9, i, line, tid, params])
+    report = index_system(store, "app", stages=("parameters",))
+    assert (report.verified_recipes, report.unverified) == (2, [])
+    j2 = load_knowledge(store, "app").template("J2").recipe
+    assert j2 is not None and j2.line_filter == r"|= `\" logged out`"

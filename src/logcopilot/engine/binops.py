@@ -217,9 +217,9 @@ def _vec_vec(op: str, lhs: Vec, rhs: Vec, return_bool: bool, matching: ast.Vecto
                             "multiple matches for labels: grouping labels must ensure unique matches", status=500
                         )
                     seen[key] = sig
-                s = out.get(key)
-                if s is None:
-                    s = out[key] = VecSeries(labels, np.zeros(n), np.zeros(n, dtype=bool))
-                s.values[j] = value
-                s.present[j] = True
+                target = out.get(key)
+                if target is None:
+                    target = out[key] = VecSeries(labels, np.zeros(n), np.zeros(n, dtype=bool))
+                target.values[j] = value
+                target.present[j] = True
     return Vec(out)

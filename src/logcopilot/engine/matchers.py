@@ -16,28 +16,27 @@ from functools import lru_cache
 import re2
 
 from logcopilot.errors import SemanticError
+from logcopilot.logql.re2check import compile_re2
 
 __all__ = ["compile_anchored_regex", "compile_matcher", "compile_regex"]
 
-_OPTIONS = re2.Options()
-# Go's regexp works on UTF-8 and never raises on odd input: mirror it.
-_OPTIONS.log_errors = False
 
+def compile_regex(pattern: str) -> re2._Regexp:
+    """An unanchored RE2 regex (used by line filters and the regexp parser).
 
-@lru_cache(maxsize=1024)
-def compile_regex(pattern: str) -> re2._Regexp:  # type: ignore[name-defined]
-    """An unanchored RE2 regex (used by line filters and the regexp parser)."""
+    A bad pattern is the user's error, worded as Go's ``regexp.Compile`` words it.
+    """
     try:
-        return re2.compile(pattern, options=_OPTIONS)
-    except re2.error as exc:
-        raise SemanticError(f"error parsing regexp: {exc}: `{pattern}`") from exc
+        return compile_re2(pattern)
+    except ValueError as exc:
+        raise SemanticError(str(exc)) from exc
 
 
 @lru_cache(maxsize=1024)
-def compile_anchored_regex(pattern: str) -> re2._Regexp:  # type: ignore[name-defined]
+def compile_anchored_regex(pattern: str) -> re2._Regexp:
     """A fully anchored RE2 regex with Prometheus' ``(?s:...)`` wrapping."""
     compile_regex(pattern)  # validate the user's text alone, for a clear error
-    return re2.compile(f"^(?s:{pattern})$", options=_OPTIONS)
+    return compile_re2(f"^(?s:{pattern})$")
 
 
 def _literal_prefix_free(pattern: str) -> str | None:

@@ -42,7 +42,6 @@ from logcopilot.engine.stages.logfmt import LogfmtStage
 from logcopilot.engine.stages.pattern import PatternStage
 from logcopilot.engine.stages.regexp import RegexpStage
 from logcopilot.engine.stages.unpack import UnpackStage
-from logcopilot.engine.stages.values import ValueParseError, parse_bytes, parse_duration_ns, parse_float
 from logcopilot.logql.ast import (
     Decolorize,
     DropLabels,
@@ -59,6 +58,7 @@ from logcopilot.logql.ast import (
     UnpackParser,
     Unwrap,
 )
+from logcopilot.logql.govalues import ValueParseError, parse_bytes, parse_float, parse_go_duration
 
 __all__ = [
     "Pipeline",
@@ -268,7 +268,7 @@ def _convert_unwrapped(value: str, conversion: str) -> float:
     if conversion == "":
         return parse_float(value)
     if conversion in ("duration", "duration_seconds"):
-        return parse_duration_ns(value) / 1e9
+        return parse_go_duration(value) / 1e9
     if conversion == "bytes":
         return float(parse_bytes(value))
     raise ValueParseError(f"unknown unwrap conversion {conversion!r}")
@@ -290,7 +290,7 @@ def unwrap_value(labels: Mapping[str, str], unwrap: Unwrap) -> float | None:
     if raw is None:
         return None
     number = 0.0
-    out = LabelMap(labels)
+    out: dict[str, str] = LabelMap(labels)
     try:
         number = _convert_unwrapped(raw, unwrap.conversion)
     except ValueParseError as exc:

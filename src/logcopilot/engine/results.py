@@ -9,13 +9,11 @@ sample timestamps as float seconds (millisecond precision), log timestamps as ns
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
-from logcopilot.engine.stages.values import go_quote
+from logcopilot.logql.gotext import format_go_float as format_value
+from logcopilot.logql.gotext import go_quote
 
 __all__ = [
     "MatrixResult",
@@ -32,17 +30,6 @@ __all__ = [
     "prom_labels_less_key",
     "seconds_json",
 ]
-
-
-def format_value(v: float) -> str:
-    """Go's ``strconv.FormatFloat(v, 'f', -1, 64)``: shortest round-trip digits, no exponent."""
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "+Inf" if v > 0 else "-Inf"
-    if v == 0:
-        return "-0" if math.copysign(1.0, v) < 0 else "0"
-    return str(np.format_float_positional(v, trim="-"))
 
 
 def seconds_json(ts_ms: int) -> int | float:

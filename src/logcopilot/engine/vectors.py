@@ -81,7 +81,7 @@ def aggregate(op: str, vec: Vec, grouping: ast.Grouping | None, param: float | N
     out: dict[str, VecSeries] = {}
     for key, (gl, members) in groups.items():
         vals, mask = _stack(members)
-        present = mask.any(axis=0)
+        present = np.asarray(mask.any(axis=0), dtype=bool)  # mask is 2-D: one flag per step
         if not present.any():
             continue
         cnt = mask.sum(axis=0)

@@ -47,6 +47,7 @@ __all__ = [
 _MIN_PIECE = 3  # shorter constants ("[", ":") select too much to be worth a filter
 _MAX_POSITIVE = 3
 _MAX_NEGATIVE = 6
+_MAX_NEGATIVE_CANDIDATES = 40  # longest constants of a look-alike template tried as != filters
 _WORD = re.compile(r"\w+")
 
 
@@ -132,7 +133,10 @@ def template_regex(template: str, params: Sequence[Parameter], values: dict[int,
     """The template as an RE2 regex; slots become (named) groups shaped by their values."""
     pieces = split_template(template)
     if json_escaped:
+        # Inside a JSON string the message ends at the closing quote.
         pieces = [_json_escaped(p) for p in pieces]
+        pieces[-1] += '"'
+
     out = [prefix]
     names = {p.position: p.name for p in params}
     for i, piece in enumerate(pieces):
@@ -183,6 +187,12 @@ class _Lines:
         hit = frozenset(i for i in pool if text in self.lines[i])
         self._cache[text] = hit
         return hit
+
+    def own(self, tid: str) -> set[int]:
+        return self._own.get(tid, set())
+
+    def select(self, contains: Sequence[str], excludes: Sequence[str] = ()) -> set[int]:
+        return self._select(contains, excludes, None)
 
     def _select(self, contains: Sequence[str], excludes: Sequence[str], regex: str | None) -> set[int]:
         sel: set[int] | None = None
@@ -269,14 +279,17 @@ def _choose_filter(lines: _Lines, t: TemplateRow, texts: dict[str, str]) -> tupl
         if foreign == 0:
             return pos, [], 0
     neg: list[str] = []
+    own = lines.own(t.template_id)
     for other in lines.foreign_templates(t.template_id, pos, neg):
         if foreign == 0 or len(neg) >= _MAX_NEGATIVE:
             break
+        selected = lines.select(pos, neg) - own  # the other lines still selected
         best_n: tuple[int, str] | None = None
-        for c in _pieces(texts.get(other, "")):
-            if c in pos or lines.counts(t.template_id, [*pos], [*neg, c])[0] != t.count:
+        for c in _pieces(texts.get(other, ""))[:_MAX_NEGATIVE_CANDIDATES]:
+            m = lines.match(c)
+            if c in pos or m & own:
                 continue  # would drop lines of this template
-            f = lines.counts(t.template_id, pos, [*neg, c])[1]
+            f = len(selected) - len(selected & m)
             if f < foreign and (best_n is None or f < best_n[0]):
                 best_n = (f, c)
         if best_n is not None:
@@ -322,8 +335,6 @@ def build_recipe(lines: _Lines, t: TemplateRow, params: Sequence[Parameter], tex
     ext_rx: str | None = None
     if params:
         for prefix, suffix, lazy, js in _EXTRACTION_VARIANTS:
-            if js and _json_escaped(t.template) == t.template:
-                break  # nothing to escape: the JSON variants are the ones already tried
             rx = template_regex(t.template, params, values, prefix=prefix, suffix=suffix, lazy=lazy, json_escaped=js)
             if _extraction_ok(rx, sample):
                 ext_rx = rx
@@ -334,8 +345,6 @@ def build_recipe(lines: _Lines, t: TemplateRow, params: Sequence[Parameter], tex
     regex: str | None = None
     if foreign:
         for prefix, suffix, js in ((p, sfx, js) for js in (False, True) for p, sfx in _ANCHORS):
-            if js and _json_escaped(t.template) == t.template:
-                break
             rx = template_regex(t.template, params, values, prefix=prefix, suffix=suffix, named=False, json_escaped=js)
             try:
                 own, other = lines.counts(t.template_id, pos, neg, regex=rx)

@@ -21,6 +21,8 @@ Repairs, each counted and recorded in the entry's metadata: invalid UTF-8 bytes 
 U+FFFD (``utf8=replaced``); a line longer than ``MAX_LINE_BYTES`` is cut to that size
 (``truncated=<original bytes>``); a CR before the newline is dropped as part of the line end
 (CRLF files), and a CR inside a line is kept. NUL bytes are kept: DuckDB strings hold them.
+A UTF-8 byte-order mark at the start of the input is an encoding mark, not text: dropped on
+both paths (the hash still covers it).
 """
 
 from __future__ import annotations

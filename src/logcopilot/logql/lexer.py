@@ -22,7 +22,7 @@ import re
 
 from .durations import parse_bytes, parse_duration, parse_range_duration
 
-__all__ = ["FUNCTION_TOKENS", "KEYWORDS", "Token", "go_quote", "tokenize"]
+__all__ = ["FUNCTION_TOKENS", "KEYWORDS", "Token", "tokenize"]
 
 # keyword text -> token kind (the kind is what error messages print)
 KEYWORDS: dict[str, str] = {
@@ -88,6 +88,11 @@ _DURATION_RUNES = frozenset("nsumhµdwy")
 _BYTES_RUNES = frozenset("BikKMGTP.")
 
 
+# The decoded value: text for strings and names, ns or bytes (int) for durations and
+# sizes, float for numbers, None only for ``$end``.
+TokenValue = str | int | float | None
+
+
 class Token:
     """One token: ``kind`` as error messages name it, ``value`` its decoded value.
 
@@ -97,7 +102,7 @@ class Token:
     __slots__ = ("_src", "kind", "line0", "pos", "text", "value")
 
     def __init__(
-        self, kind: str, text: str, value: object, pos: int, src: str, line0: bool = False
+        self, kind: str, text: str, value: TokenValue, pos: int, src: str, line0: bool = False
     ) -> None:
         self.kind = kind
         self.text = text
@@ -355,30 +360,3 @@ def tokenize(src: str) -> list[Token]:  # noqa: C901 - one branch per token shap
         # Loki hands any other character to the parser as an identifier.
         add(Token("IDENTIFIER", ch, ch, start, src))
         i += 1
-
-
-_CONTROL_ESCAPES = {
-    "\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
-    "\v": "\\v", '"': '\\"', "\\": "\\\\",
-}
-
-
-def go_quote(s: str) -> str:
-    """Go's ``strconv.Quote``: the double-quoted literal this lexer reads back as ``s``."""
-    out = ['"']
-    for ch in s:
-        esc = _CONTROL_ESCAPES.get(ch)
-        if esc is not None:
-            out.append(esc)
-            continue
-        o = ord(ch)
-        if o < 0x20 or o == 0x7F:
-            out.append(f"\\x{o:02x}")
-        elif o < 0x80 or ch.isprintable():
-            out.append(ch)
-        elif o <= 0xFFFF:
-            out.append(f"\\u{o:04x}")
-        else:
-            out.append(f"\\U{o:08x}")
-    out.append('"')
-    return "".join(out)

@@ -24,8 +24,8 @@ import re
 from ..errors import ParseError, SemanticError, UnsupportedError
 from . import ast as A
 from .durations import round_bytes_like_loki
+from .gotext import go_quote as _quote
 from .lexer import Token, tokenize
-from .lexer import go_quote as _quote
 from .re2check import named_groups, regex_error
 from .validate import check_stages, validate
 

@@ -13,8 +13,9 @@ does inside ``stage '...'`` error messages.
 from __future__ import annotations
 
 from . import ast as A
-from .durations import format_duration, format_go_float
-from .lexer import go_quote as _quote
+from .durations import format_duration
+from .gotext import format_go_float
+from .gotext import go_quote as _quote
 
 __all__ = ["loki_stage_string", "to_logql"]
 

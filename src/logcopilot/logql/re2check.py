@@ -7,6 +7,8 @@ A small scanner reproduces Go's messages for the usual mistakes (groups, classes
 repetitions, group flags, named captures); the RE2 library then confirms validity, so a
 pattern the scanner lets through but RE2 rejects still fails, with RE2's reason in Go's
 wording. ``named_groups`` lists ``(?P<name>...)`` captures, which the ``regexp`` stage needs.
+``compile_re2`` is the one place RE2 patterns are compiled (with the shared options), so the
+engine's matchers and this check never disagree on what a valid pattern is.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ _RE2_TO_GO = (
     ("invalid UTF-8", "invalid UTF-8"),
 )
 
-__all__ = ["matches_empty", "named_groups", "regex_error"]
+__all__ = ["compile_re2", "matches_empty", "named_groups", "regex_error"]
 
 _PERL_CLASSES = set("dDsSwW")
 _ESCAPABLE_PUNCT = set("\\.+*?()|[]{}^$-&~#/ \t\n\"'!%,:;<=>@_`")
@@ -77,6 +79,18 @@ def named_groups(pattern: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=1024)
+def compile_re2(pattern: str) -> re2._Regexp:
+    """``pattern`` compiled by RE2 as Go's ``regexp`` would; ValueError with Go's text if bad.
+
+    Go's regexp works on UTF-8 and never logs: RE2 is told the same.
+    """
+    reason = regex_error(pattern)
+    if reason is not None:
+        raise ValueError(reason)
+    return re2.compile(pattern, _RE2_OPTIONS)
+
+
 @lru_cache(maxsize=4096)
 def regex_error(pattern: str) -> str | None:
     """Go's compile error for ``pattern``, or None when it is valid RE2."""
@@ -98,8 +112,8 @@ def regex_error(pattern: str) -> str | None:
 def matches_empty(pattern: str) -> bool:
     """Whether the fully anchored RE2 ``pattern`` matches the empty string."""
     try:
-        return re2.compile(pattern, _RE2_OPTIONS).fullmatch("") is not None
-    except re2.error:
+        return compile_re2(pattern).fullmatch("") is not None
+    except ValueError:
         return False
 
 

@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["TEMPLATE_FUNCTIONS", "template_error"]
+__all__ = ["GO_TEMPLATE_BUILTINS", "TEMPLATE_FUNCTIONS", "template_error"]
 
-# Go's builtins, Loki's own functions, and the Sprig functions Loki registers.
-TEMPLATE_FUNCTIONS: frozenset[str] = frozenset(
+# Go's text/template builtins: the engine's template evaluator uses this same list.
+GO_TEMPLATE_BUILTINS: frozenset[str] = frozenset(
+    "and call html index slice js len not or print printf println urlquery eq ge gt le lt ne".split()
+)
+
+# Every function a Loki template may call: Go's builtins, Loki's own functions, and the
+# Sprig functions Loki registers. A name outside this set is a parse error.
+TEMPLATE_FUNCTIONS: frozenset[str] = GO_TEMPLATE_BUILTINS | frozenset(
     """
-    and call html index slice js len not or print printf println urlquery eq ge gt le lt ne
     ToLower ToUpper Replace Trim TrimLeft TrimRight TrimPrefix TrimSuffix TrimSpace
     regexReplaceAll regexReplaceAllLiteral count urlencode urldecode b64enc b64dec
     bytes duration duration_seconds unixEpoch unixEpochMillis unixEpochNanos unixToTime

@@ -17,7 +17,7 @@ import ipaddress
 
 from ..errors import SemanticError
 from . import ast as A
-from .lexer import go_quote as _quote
+from .gotext import go_quote as _quote
 from .printer import loki_stage_string
 from .re2check import matches_empty, regex_error
 from .tmplcheck import template_error

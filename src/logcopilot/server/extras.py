@@ -11,6 +11,8 @@ shapes:
 - ``/loki/api/v1/patterns``: ``{"status":"success","data":[{"pattern","samples":[[s,n],..]}]}``
   from our own mined templates (``entries.template_id``), ``<*>`` written as Loki's ``<_>``;
   samples count entries per ``step`` bucket.
+- ``/loki/api/v1/index/volume_range``: Loki's matrix of bytes per label value set and
+  ``step`` (Grafana's logs-volume histogram).
 - ``/loki/api/v1/detected_labels``: ``{"detectedLabels":[{"label","cardinality"}]}``.
 - ``/loki/api/v1/detected_fields``: ``{"fields":[{"label","type","cardinality","parsers"}],
   "limit"}`` from the latest ``line_limit`` lines, parsed as JSON or logfmt.
@@ -119,17 +121,26 @@ def _sids(store: Store, request: Request, tenant: str) -> list[int]:
     return [sid for sid, _ in _streams(store, query, tenant)]
 
 
-def patterns(store: Store, request: Request, tenant: str) -> dict[str, Any]:
-    start, end = _bounds(request)
+def _step(request: Request, start: int, end: int) -> int:
     step_raw = request.query_params.get("step")
     step = parse_duration_ns(step_raw) if step_raw else max((end - start) // 100, 10**9)
     if step_raw and step is None:
         try:
             step = round(float(step_raw) * 10**9)
-        except ValueError:
+        except (ValueError, OverflowError):
             raise InputError(f"invalid step {step_raw!r}") from None
     if not step or step <= 0:
         raise InputError("zero or negative query resolution step widths are not accepted. Try a positive integer")
+    if (end - start) // step > 11_000:
+        raise InputError(
+            "exceeded maximum resolution of 11,000 points per time series. Try increasing the value of the step parameter"
+        )
+    return step
+
+
+def patterns(store: Store, request: Request, tenant: str) -> dict[str, Any]:
+    start, end = _bounds(request)
+    step = _step(request, start, end)
     sids = _sids(store, request, tenant)
     if not sids:
         return {"status": "success", "data": []}
@@ -201,7 +212,8 @@ def _parse_fields(line: str) -> tuple[str, dict[str, str]] | None:
 def detected_fields(store: Store, request: Request, tenant: str) -> dict[str, Any]:
     start, end = _bounds(request)
     line_limit = _int_param(request, "line_limit", 1000, 100_000)
-    field_limit = _int_param(request, "limit", 1000, 100_000)
+    # Loki calls it ``limit``; Grafana sends ``field_limit``
+    field_limit = _int_param(request, "field_limit", 0, 100_000) or _int_param(request, "limit", 1000, 100_000)
     sids = _sids(store, request, tenant)
     rows: list[tuple[str]] = []
     if sids:
@@ -231,6 +243,42 @@ def detected_fields(store: Store, request: Request, tenant: str) -> dict[str, An
         kind = types.pop() if len(types) == 1 else ("float" if types <= {"int", "float"} else "string")
         out.append({"label": k, "type": kind, "cardinality": len(item["values"]), "parsers": sorted(item["parsers"])})
     return {"fields": out, "limit": field_limit}
+
+
+def volume_range(store: Store, request: Request, tenant: str) -> dict[str, Any]:
+    """Bytes per value set of the selector's label names, per ``step`` (Grafana's logs volume)."""
+    start, end = _bounds(request)
+    step = _step(request, start, end)
+    limit = volume_limit(request.query_params.get("limit"))
+    query = request.query_params.get("query") or ""
+    from logcopilot.logql import ast, parse
+
+    expr = parse(query) if query else None
+    if not isinstance(expr, ast.LogQuery):
+        raise InputError("only stream selectors are accepted here")
+    names = sorted({m.name for m in expr.selector.matchers})
+    streams = _streams(store, query, tenant)
+    rows: list[tuple[Any, ...]] = []
+    if streams:
+        cur = store.cursor()
+        try:
+            rows = cur.execute(
+                "SELECT stream_id, (ts // ?) * ? AS bucket, sum(strlen(line)) FROM entries "
+                "WHERE list_contains(?::INTEGER[], stream_id) AND ts >= ? AND ts < ? GROUP BY 1, 2",
+                [step, step, [sid for sid, _ in streams], start, end],
+            ).fetchall()
+        finally:
+            cur.close()
+    by_sid = dict(streams)
+    series: dict[tuple[tuple[str, str], ...], dict[int, int]] = defaultdict(dict)
+    for sid, bucket, nbytes in rows:
+        labels = by_sid[int(sid)]
+        key = tuple((n, labels[n]) for n in names if n in labels)
+        points = series[key]
+        points[int(bucket)] = points.get(int(bucket), 0) + int(nbytes)
+    ordered = sorted(series.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))[:limit]
+    result = [{"metric": dict(k), "values": [[b // 10**9, str(v)] for b, v in sorted(pts.items())]} for k, pts in ordered]
+    return {"status": "success", "data": {"resultType": "matrix", "result": result}}
 
 
 def buildinfo() -> dict[str, str]:
@@ -264,4 +312,5 @@ def extra_routes(store: Store) -> list[Route]:
         Route("/loki/api/v1/patterns", handler(patterns), methods=["GET"]),
         Route("/loki/api/v1/detected_labels", handler(detected_labels), methods=["GET"]),
         Route("/loki/api/v1/detected_fields", handler(detected_fields), methods=["GET"]),
+        Route("/loki/api/v1/index/volume_range", handler(volume_range), methods=["GET"]),
     ]

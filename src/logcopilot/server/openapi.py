@@ -36,6 +36,7 @@ P: dict[str, tuple[dict[str, Any], bool]] = {  # name -> (schema, required)
     "direction": ({"type": "string", "enum": ["forward", "backward"]}, False),
     "match[]": ({"type": "array", "items": _SELECTOR}, False),
     "line_limit": ({"type": "integer", "minimum": 1, "maximum": 100000}, False),
+    "field_limit": ({"type": "integer", "minimum": 1, "maximum": 100000}, False),
 }
 
 _STREAMS_OR_METRIC = {
@@ -88,10 +89,12 @@ ENDPOINTS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], dict[str, Any
     ("/loki/api/v1/series", "Streams matching selectors", ("GET", "POST"), ("match[]", "start", "end", "since"), _SERIES),
     ("/loki/api/v1/index/stats", "Streams, chunks, entries and bytes of a selector", ("GET", "POST"), ("selector", "start", "end"), _STATS),
     ("/loki/api/v1/index/volume", "Bytes per label value set", ("GET", "POST"), ("selector", "start", "end", "limit"), _STREAMS_OR_METRIC),
+    ("/loki/api/v1/index/volume_range", "Bytes per label value set and step", ("GET",),
+     ("selector", "start", "end", "step", "limit"), _STREAMS_OR_METRIC),
     ("/loki/api/v1/patterns", "Log patterns (mined templates) with counts per step", ("GET",), ("selector", "start", "end", "step"), _PATTERNS),
     ("/loki/api/v1/detected_labels", "Labels and their cardinality", ("GET",), ("selector", "start", "end"), _DETECTED_LABELS),
     ("/loki/api/v1/detected_fields", "Fields parsed from recent lines (JSON, logfmt)", ("GET",),
-     ("selector", "start", "end", "line_limit", "limit"), _DETECTED_FIELDS),
+     ("selector", "start", "end", "line_limit", "limit", "field_limit"), _DETECTED_FIELDS),
     ("/loki/api/v1/status/buildinfo", "Build information (the Loki API version followed)", ("GET",), (), _BUILDINFO),
     ("/loki/api/v1/push", "Push log entries (JSON, or protobuf + snappy)", ("POST",), (), None),
     ("/ready", "Readiness probe", ("GET",), (), None),

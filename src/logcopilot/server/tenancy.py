@@ -9,7 +9,8 @@ As Loki's ``auth_enabled``:
   ``X-Scope-OrgID`` says, so a single-user server never splits its data by accident;
 - **enabled**: ``X-Scope-OrgID`` is required (``no org id`` otherwise, 401) and isolates
   tenants: each sees and pushes only its own streams. Loki's multi-tenant queries
-  (``a|b``) are refused, since the store keeps one tenant per stream.
+  (``a|b``) are refused, since the store keeps one tenant per stream. ``/ready``,
+  ``/openapi.json`` and build info hold no tenant data and need no tenant.
 
 A bearer token (``--token`` / ``LOGCOPILOT_TOKEN``), when set, is required on every endpoint
 but ``/ready``; it is compared in constant time.
@@ -37,7 +38,8 @@ __all__ = ["DEFAULT_MAX_BODY", "TenancyMiddleware", "auth_from_env", "tenant_err
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
-_OPEN_PATHS = frozenset({"/ready"})
+_OPEN_PATHS = frozenset({"/ready"})  # no token needed
+_NO_TENANT_PATHS = frozenset({"/ready", "/openapi.json", "/loki/api/v1/status/buildinfo"})  # no tenant data
 _TENANT_MAX = 150  # Loki's limit on a tenant id's length
 _TENANT_BAD = frozenset('/\\')
 DEFAULT_MAX_BODY = 64 << 20
@@ -95,7 +97,7 @@ class TenancyMiddleware:
         rest = [(k, v) for k, v in headers if k != b"x-scope-orgid"]
         if self.auth_enabled:
             org = next((v for k, v in headers if k == b"x-scope-orgid"), b"").decode("utf-8", "replace").strip()
-            if path not in _OPEN_PATHS:
+            if path not in _NO_TENANT_PATHS:
                 problem = tenant_error(org)
                 if problem:
                     await _deny(send, problem)

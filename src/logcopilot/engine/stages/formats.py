@@ -130,9 +130,9 @@ class KeepStage:
             if name in names:
                 kept[name] = value
         for name, match in self.matchers:
-            value = labels.get(name)
-            if value is not None and match(value):
-                kept[name] = value
+            found = labels.get(name)
+            if found is not None and match(found):
+                kept[name] = found
         state.labels = kept
         return True
 

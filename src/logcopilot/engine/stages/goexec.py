@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from logcopilot.engine.stages.gofmt import go_print, go_sprintf, go_type, truth
@@ -301,7 +302,7 @@ class Executor:
     def call(self, name: str, arg_nodes: list[tuple[Any, ...]], dot: Any, final: Any, positions: list[int]) -> Any:
         """Call ``name``; ``positions`` holds the identifier's then each argument's position."""
         if name in ("and", "or"):
-            values = [lambda a=a: self.arg(a, dot) for a in arg_nodes]
+            values: list[Callable[[], Any]] = [partial(self.arg, a, dot) for a in arg_nodes]
             if final is not _NOTHING:
                 values.append(lambda: final)
             if not values:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from logcopilot.engine.stages.values import go_format_float, go_quote
+from logcopilot.logql.gotext import go_format_float, go_quote
 
 __all__ = ["go_print", "go_sprintf", "go_type", "truth"]
 

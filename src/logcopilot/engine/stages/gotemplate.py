@@ -20,16 +20,20 @@ key reads as ``""`` (a ``map[string]string``); any other map gives ``None`` (pri
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from logcopilot.engine.stages.gofmt import go_print, truth
-from logcopilot.errors import SemanticError
+from logcopilot.errors import SemanticError, UnsupportedError
+from logcopilot.logql.tmplcheck import GO_TEMPLATE_BUILTINS, TEMPLATE_FUNCTIONS
+
+if TYPE_CHECKING:  # goexec imports this module: a runtime import would be circular
+    from logcopilot.engine.stages.goexec import GoFunc
 
 __all__ = ["FuncError", "LabelMap", "Template", "TemplateExecError", "arg_text", "compile_template"]
 
 
-class LabelMap(dict):  # type: ignore[type-arg]
+class LabelMap(dict[str, str]):
     """The template's root data: Loki's labels as ``map[string]string``."""
 
 
@@ -335,7 +339,12 @@ class _Parser:
                 elif text == "nil":
                     args.append(("nil",))
                 else:
-                    if text not in self.funcs and text not in _BUILTINS:
+                    if text not in self.funcs and text not in GO_TEMPLATE_BUILTINS:
+                        if text in TEMPLATE_FUNCTIONS:
+                            # Loki defines it; answering without it would be a guess.
+                            raise UnsupportedError(
+                                f'template function "{text}" is not supported by the embedded engine'
+                            )
                         raise SemanticError(f'template: {text!r} function "{text}" not defined')
                     args.append(("ident", text, text))
             else:
@@ -363,17 +372,12 @@ def _arg_text(a: tuple[Any, ...]) -> str:
     return str(a[2])
 
 
-_BUILTINS = frozenset(
-    "and or not len index print printf println eq ne lt le gt ge slice html js urlquery call".split()
-)
-
-
 class Template:
     """A parsed template; :meth:`render` runs it."""
 
     __slots__ = ("funcs", "name", "nodes", "src")
 
-    def __init__(self, src: str, name: str, funcs: dict[str, Callable[..., Any]]) -> None:
+    def __init__(self, src: str, name: str, funcs: Mapping[str, GoFunc]) -> None:
         self.src = src
         self.name = name
         self.funcs = funcs
@@ -394,7 +398,7 @@ class Template:
         return f"template: {self.name}:{line}:{col}: executing \"{self.name}\""
 
 
-def compile_template(src: str, name: str, funcs: dict[str, Callable[..., Any]]) -> Template:
+def compile_template(src: str, name: str, funcs: Mapping[str, GoFunc]) -> Template:
     return Template(src, name, funcs)
 
 

@@ -135,10 +135,10 @@ def go_parse(layout: str, value: str, tz: dt.tzinfo = dt.UTC) -> GoTime:
     parts: list[str] = []
     fields: list[str] = []
     pos = 0
-    for m in _TOKENS.finditer(layout):
-        parts.append(re.escape(layout[pos : m.start()]))
-        tok = m.group(0)
-        pos = m.end()
+    for tm in _TOKENS.finditer(layout):
+        parts.append(re.escape(layout[pos : tm.start()]))
+        tok = tm.group(0)
+        pos = tm.end()
         fields.append(tok)
         if tok in ("2006",):
             parts.append(r"(\d{4})")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 __all__ = ["JsonScanError", "flatten", "get_path", "scan_object", "unescape"]
 
@@ -212,7 +213,7 @@ def scan_object(s: str, start: int, on_pair: Callable[[str, str, int, int], None
     raise JsonScanError(MALFORMED_OBJECT)
 
 
-class _Obj(list):  # type: ignore[type-arg]
+class _Obj(list[tuple[str, Any]]):
     """An object's (key, value) pairs in order, duplicates kept (json.loads hook)."""
 
 

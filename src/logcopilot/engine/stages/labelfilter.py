@@ -21,7 +21,6 @@ from collections.abc import Callable
 from logcopilot.engine.matchers import compile_matcher
 from logcopilot.engine.stages.ipfilter import compile_ip_test
 from logcopilot.engine.stages.labels import ERROR, LineState
-from logcopilot.engine.stages.values import ValueParseError, parse_bytes, parse_duration_ns, parse_float
 from logcopilot.logql.ast import (
     BinaryLabelFilter,
     BytesLabelFilter,
@@ -31,6 +30,7 @@ from logcopilot.logql.ast import (
     NumericLabelFilter,
     StringLabelFilter,
 )
+from logcopilot.logql.govalues import ValueParseError, parse_bytes, parse_float, parse_go_duration
 
 __all__ = ["LABEL_FILTER_ERR", "compile_label_filter", "label_filter_names"]
 
@@ -75,7 +75,7 @@ def compile_label_filter(f: LabelFilter) -> StatePredicate:
     if isinstance(f, NumericLabelFilter):
         return _converting(f.name, f.op, f.value, parse_float)
     if isinstance(f, DurationLabelFilter):
-        return _converting(f.name, f.op, float(f.value_ns), lambda v: float(parse_duration_ns(v)))
+        return _converting(f.name, f.op, float(f.value_ns), lambda v: float(parse_go_duration(v)))
     if isinstance(f, BytesLabelFilter):
         return _converting(f.name, f.op, f.value, lambda v: float(parse_bytes(v)))
     if isinstance(f, IpLabelFilter):

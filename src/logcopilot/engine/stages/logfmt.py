@@ -116,9 +116,15 @@ def scan_logfmt(line: str, wanted: frozenset[str] | None = None) -> tuple[list[t
     return _scan_exact(line, wanted)
 
 
-_SPACES = re.compile(r"[\x00-\x20]*").match
-_WORD = re.compile(r'[^\x00-\x20="]*').match
-_QUOTED_BODY = re.compile(r'(?:[^"\\]|\\.)*', re.S).match
+_SPACES = re.compile(r"[\x00-\x20]*")
+_WORD = re.compile(r'[^\x00-\x20="]*')
+_QUOTED_BODY = re.compile(r'(?:[^"\\]|\\.)*', re.S)
+
+
+def _run_end(rx: re.Pattern[str], line: str, p: int) -> int:
+    """Where the run ``rx`` matches from ``p`` ends; these patterns may match empty, so never fail."""
+    m = rx.match(line, p)
+    return p if m is None else m.end()
 
 
 def _scan_exact(line: str, wanted: frozenset[str] | None) -> tuple[list[tuple[str, str | None]], str | None]:
@@ -128,11 +134,11 @@ def _scan_exact(line: str, wanted: frozenset[str] | None) -> tuple[list[tuple[st
     p = 0
     remaining = set(wanted) if wanted else None
     while True:
-        p = _SPACES(line, p).end()
+        p = _run_end(_SPACES, line, p)
         if p >= n:
             break
         start = p
-        p = _WORD(line, p).end()
+        p = _run_end(_WORD, line, p)
         c = line[p] if p < n else ""
         if c == '"':
             return pairs, _err(line, p, "unexpected '\"'")
@@ -147,7 +153,7 @@ def _scan_exact(line: str, wanted: frozenset[str] | None) -> tuple[list[tuple[st
         if c == "" or c <= " ":
             pairs.append((key, ""))
         elif c == '"':
-            q = _QUOTED_BODY(line, p + 1).end()
+            q = _run_end(_QUOTED_BODY, line, p + 1)
             if q >= n or line[q] != '"':
                 return pairs, _err(line, n, "unterminated quoted value")
             body = line[p + 1 : q]
@@ -158,7 +164,7 @@ def _scan_exact(line: str, wanted: frozenset[str] | None) -> tuple[list[tuple[st
             p = q + 1
         else:
             vstart = p
-            p = _WORD(line, p).end()
+            p = _run_end(_WORD, line, p)
             if p < n and line[p] in '="':
                 return pairs, _err(line, p, f"unexpected '{line[p]}'")
             pairs.append((key, line[vstart:p]))
@@ -198,9 +204,9 @@ class LogfmtStage:
         if self.wanted is not None and not self.wanted:
             return True
         if not self.params and self.wanted is None:
-            pairs = self._fast_all(state.line)
-            if pairs is not None:
-                add_parsed(state, pairs, self.hints)
+            fast = self._fast_all(state.line)
+            if fast is not None:
+                add_parsed(state, fast, self.hints)
                 return True
             raw, err = _scan_exact(state.line, None)
         else:

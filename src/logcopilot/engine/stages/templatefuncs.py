@@ -24,7 +24,7 @@ from logcopilot.engine.stages.goexec import GoFunc
 from logcopilot.engine.stages.gofmt import go_print, truth
 from logcopilot.engine.stages.gotemplate import FuncError
 from logcopilot.engine.stages.gotime import GoTime, go_format, go_parse, zone
-from logcopilot.engine.stages.values import ValueParseError, parse_bytes, parse_duration_ns, parse_float
+from logcopilot.logql.govalues import ValueParseError, parse_bytes, parse_float, parse_go_duration
 
 __all__ = ["LineRef", "make_funcs"]
 
@@ -258,7 +258,7 @@ def _unix_to_time(s: str) -> GoTime:
 
 def _duration_seconds(s: str) -> float:
     try:
-        return parse_duration_ns(s) / 1e9
+        return parse_go_duration(s) / 1e9
     except ValueParseError as exc:
         raise FuncError(str(exc)) from None
 
