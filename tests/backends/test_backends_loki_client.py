@@ -56,7 +56,7 @@ def test_unreachable_url_is_a_clear_error() -> None:
     with pytest.raises(BackendError) as info:
         backend.query("vector(1)", time=T)
     msg = str(info.value)
-    assert f"127.0.0.1:{port}" in msg and "connection failed" in msg and "check that Loki is running" in msg
+    assert f"127.0.0.1:{port}" in msg and "connection failed" in msg and "check that Loki is running" in msg and "LOKI_BASE_URL" in msg
     assert info.value.status == 502
 
 

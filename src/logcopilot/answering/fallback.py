@@ -34,7 +34,21 @@ def _mask(line: str) -> tuple[str, list[str]]:
     return " ".join(out), params
 
 
+_CACHE: dict[tuple[str, str, int], list[Any]] = {}
+
+
 def mine_templates(store: Store, system: str) -> list[Any]:
+    """Masked-token templates of a system's lines (cached per store, system and line count)."""
+    row = store.cursor().execute(
+        "SELECT count(*) FROM entries WHERE stream_id IN (SELECT stream_id FROM streams "
+        "WHERE json_extract_string(labels, '$.system') = ?)", [system]).fetchone()
+    key = (store.path, system, int(row[0]) if row else 0)
+    if key not in _CACHE or store.path == ":memory:":
+        _CACHE[key] = _mine(store, system)
+    return _CACHE[key]
+
+
+def _mine(store: Store, system: str) -> list[Any]:
     from logcopilot.indexing.knowledge import ParameterInfo, TemplateInfo
 
     rows = store.cursor().execute(

@@ -164,7 +164,7 @@ class LokiBackend:
         method: str,
         path: str,
         *,
-        params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        params: Sequence[tuple[str, str]] | None = None,
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         raise_for_400: bool = True,
@@ -175,7 +175,7 @@ class LokiBackend:
         for attempt in range(self.retries + 1):
             response: httpx.Response | None = None
             try:
-                response = self.client.request(method, path, params=params, content=content, headers=headers)
+                response = self.client.request(method, path, params=list(params or ()), content=content, headers=headers)
             except httpx.TimeoutException as exc:
                 last = f"timed out ({type(exc).__name__})"
             except httpx.TransportError as exc:
@@ -188,7 +188,7 @@ class LokiBackend:
                 self._sleep(self._delay(attempt, response))
         raise BackendError(
             f"Loki at {url} failed after {self.retries + 1} attempts: {last}; "
-            "check that Loki is running, reachable, and that LOKI_BASE_URL is right"
+            "check that Loki is running and reachable at that URL (LOKI_BASE_URL or --target)"
         )
 
     def _check(self, response: httpx.Response, url: str, raise_for_400: bool) -> httpx.Response:
@@ -211,7 +211,7 @@ class LokiBackend:
             )
         raise BackendError(f"Loki at {url} answered {code}: {text}")
 
-    def _data(self, path: str, params: Sequence[tuple[str, Any]]) -> Any:
+    def _data(self, path: str, params: Sequence[tuple[str, str]]) -> Any:
         response = self.request("GET", path, params=params)
         try:
             doc = response.json()
@@ -234,7 +234,7 @@ class LokiBackend:
         direction: str = "backward",
     ) -> QueryResult:
         """Run LogQL: instant at ``time``, or a range over ``start``..``end`` (ns)."""
-        params: list[tuple[str, Any]] = [("query", logql), ("direction", direction)]
+        params: list[tuple[str, str]] = [("query", logql), ("direction", direction)]
         if limit is not None:
             params.append(("limit", str(int(limit))))
         if time is not None and start is None:
@@ -251,8 +251,8 @@ class LokiBackend:
             raise BackendError(f"Loki at {self.base_url} answered a query without a data object")
         return from_loki_json(data)
 
-    def _range(self, start: int | None, end: int | None) -> list[tuple[str, Any]]:
-        out: list[tuple[str, Any]] = []
+    def _range(self, start: int | None, end: int | None) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
         if start is not None:
             out.append(("start", format_loki_time(int(start))))
         if end is not None:

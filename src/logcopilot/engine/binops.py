@@ -17,47 +17,15 @@ from logcopilot.engine.results import labels_string
 from logcopilot.engine.vectors import Scalar, Vec, VecSeries
 from logcopilot.errors import QueryError
 from logcopilot.logql import ast
+from logcopilot.logql.scalarops import COMPARISON_OPS, apply_binary
 
-__all__ = ["apply_op", "eval_binary"]
+__all__ = ["eval_binary"]
 
-_CMP = ("==", "!=", ">", ">=", "<", "<=")
 _SET = ("and", "or", "unless")
 
 
-def apply_op(op: str, a: float, b: float) -> float:
-    """Arithmetic or comparison (as 0/1) on two floats, Loki style."""
-    if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
-    if op == "/":
-        return math.nan if b == 0 else a / b
-    if op == "%":
-        return math.nan if b == 0 or math.isinf(a) else math.fmod(a, b)
-    if op == "^":
-        try:
-            return math.pow(a, b)
-        except (OverflowError, ValueError):
-            return math.inf if a > 0 or b == int(b) else math.nan
-    if op == "==":
-        return float(a == b)
-    if op == "!=":
-        return float(a != b)
-    if op == ">":
-        return float(a > b)
-    if op == ">=":
-        return float(a >= b)
-    if op == "<":
-        return float(a < b)
-    if op == "<=":
-        return float(a <= b)
-    raise QueryError(f"unsupported binary operator {op}")
-
-
 def _vec_apply(op: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.array([apply_op(op, float(x), float(y)) for x, y in zip(a, b)], dtype=np.float64)
+    return np.array([apply_binary(op, float(x), float(y)) for x, y in zip(a, b)], dtype=np.float64)
 
 
 def eval_binary(node: ast.BinaryOp, lhs: Vec | Scalar, rhs: Vec | Scalar) -> Vec | Scalar:
@@ -82,7 +50,7 @@ def _vec_scalar(op: str, vec: Vec, sc: np.ndarray, return_bool: bool, swap: bool
         else:
             res = _vec_apply(op, s.values, sc)
         present = s.present.copy()
-        if op in _CMP:
+        if op in COMPARISON_OPS:
             if return_bool:
                 values = res
             else:
@@ -202,8 +170,8 @@ def _vec_vec(op: str, lhs: Vec, rhs: Vec, return_bool: bool, matching: ast.Vecto
                 )
             for m in present_many:
                 lv, rv = (o.values[j], m.values[j]) if card == "one-to-many" else (m.values[j], o.values[j])
-                res = apply_op(op, float(lv), float(rv))
-                if op in _CMP and not return_bool:
+                res = apply_binary(op, float(lv), float(rv))
+                if op in COMPARISON_OPS and not return_bool:
                     if res != 1.0:
                         continue
                     value = float(lv)

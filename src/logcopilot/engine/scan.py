@@ -23,7 +23,7 @@ from logcopilot.engine.matchers import compile_regex
 from logcopilot.errors import QueryError
 from logcopilot.logql.ast import LineFilter
 
-__all__ = ["ScanPlan", "Row", "filter_sql", "is_pushable", "iter_rows", "scan_sql", "split_pushable"]
+__all__ = ["Row", "ScanPlan", "filter_sql", "is_pushable", "iter_rows", "scan_sql", "split_pushable"]
 
 Row = tuple[int, int, int, str, Any]  # stream_id, ts, seq, line, metadata (JSON text or None)
 

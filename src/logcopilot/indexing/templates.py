@@ -279,6 +279,11 @@ def _write(store: Store, keys: list[tuple[int, int]], tids: list[str], params: l
         raise
 
 
+def _first(items: list[str] | None) -> str | None:
+    """The first of ``items``, None when there are none (a template with no example line)."""
+    return items[0] if items else None
+
+
 def _upsert_templates(store: Store, system: str, rows: list[tuple[str, str, str | None, str]]) -> None:
     """Insert (template_id, template, example, origin) rows, replacing same ids."""
     cur = store.cursor()
@@ -316,9 +321,10 @@ def assign_templates(
 ) -> TemplateStats:
     """Give every entry of ``system`` a template id and parameters (see the module docstring)."""
     t0 = time.perf_counter()
-    if not store.cursor().execute(
+    row = store.cursor().execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'templates'"
-    ).fetchone()[0]:  # type: ignore[index]
+    ).fetchone()
+    if row is None or not row[0]:
         raise StoreError("the store has no templates table; run the migrations")
     matching = templates_file is not None
     given: list[tuple[str, str]] = load_templates_csv(templates_file) if templates_file is not None else []
@@ -390,7 +396,7 @@ def assign_templates(
     if matching:
         store.cursor().execute("DELETE FROM templates WHERE system = ?", [system])
         _upsert_templates(
-            store, system, [(tid, text, (examples.get(tid) or [None])[0], "given") for tid, text in given]
+            store, system, [(tid, text, _first(examples.get(tid)), "given") for tid, text in given]
         )
     _upsert_templates(store, system, new_rows)
     for old_id, text in mined.generalised.items():

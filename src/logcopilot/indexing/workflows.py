@@ -35,6 +35,7 @@ START, END = "<start>", "<end>"
 _ID_NAME = re.compile(r"(?:^|_)(?:id|ids|pid|tid|uuid|session|sess|request|req|trace|span|block|blk|instance|job|"
                       r"task|txn|transaction|container|conn|connection|correlation)(?:_|$)|id$", re.I)
 _NOT_KEY_FIELD = re.compile(r"date|time|day|month|year|level|severity|content|label|logrecord|type", re.I)
+_GENERIC_NAMES = frozenset({"value", "number"})
 _NOT_KEY_TYPES = frozenset({"float", "duration", "size", "time", "path", "url"})
 Event = tuple[int, int, str]  # (ts, seq, template_id)
 
@@ -152,7 +153,8 @@ def detect_candidates(store: Store, system: str, params: Sequence[Parameter],
     cands: list[Candidate] = []
     groups: dict[str, list[Parameter]] = defaultdict(list)
     for p in params:
-        if p.type not in _NOT_KEY_TYPES:
+        # Slots named only by the fallback ("value", "number") are not one entity across templates.
+        if p.type not in _NOT_KEY_TYPES and _base_name(p.name) not in _GENERIC_NAMES:
             groups[_base_name(p.name)].append(p)
     for name, ps in groups.items():
         slots = {(p.template_id, p.position) for p in ps}

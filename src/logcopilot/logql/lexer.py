@@ -88,9 +88,9 @@ _DURATION_RUNES = frozenset("nsumhµdwy")
 _BYTES_RUNES = frozenset("BikKMGTP.")
 
 
-# The decoded value: text for strings and names, ns or bytes (int) for durations and
-# sizes, float for numbers, None only for ``$end``.
-TokenValue = str | int | float | None
+# The decoded value: text for strings, names and ``$end`` (empty), ns or bytes (int) for
+# durations and sizes, float for numbers.
+TokenValue = str | int | float
 
 
 class Token:
@@ -264,7 +264,7 @@ def tokenize(src: str) -> list[Token]:  # noqa: C901 - one branch per token shap
                     i = j
                     continue
         if i >= n:
-            add(Token("$end", "", None, n, src))
+            add(Token("$end", "", "", n, src))
             return toks
         ch = src[i]
         start = i

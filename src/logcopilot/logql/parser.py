@@ -27,6 +27,7 @@ from .durations import round_bytes_like_loki
 from .gotext import go_quote as _quote
 from .lexer import Token, tokenize
 from .re2check import named_groups, regex_error
+from .scalarops import apply_binary
 from .validate import check_stages, validate
 
 __all__ = ["MAX_DEPTH", "MAX_QUERY_BYTES", "make_parse_error", "parse"]
@@ -329,7 +330,7 @@ class _Parser:
         left, right = self.constant(expr.lhs), self.constant(expr.rhs)
         if not isinstance(left, float) or not isinstance(right, float):
             return None
-        return fold_constant(expr.op, left, right)
+        return apply_binary(expr.op, left, right)
 
     def parse_label_list(self) -> tuple[str, ...]:
         """After ``(``: ``)`` or ``a, b)``."""
@@ -428,7 +429,7 @@ class _Parser:
                 self.i += 2
                 unwrap = self.parse_unwrap()
             query = A.LogQuery(selector, stages)
-            return A.LogRange(query, int(range_ns), offset, unwrap)  # type: ignore[arg-type]
+            return A.LogRange(query, int(range_ns), offset, unwrap)
         selector = self.parse_selector()
         stages, unwrap = self.parse_pipeline(in_range=True)
         return self.finish_log_range(selector, stages, unwrap)
@@ -446,13 +447,13 @@ class _Parser:
         if not stages and unwrap is None:
             stages, unwrap = self.parse_pipeline(in_range=True)
         query = A.LogQuery(selector, stages)
-        return A.LogRange(query, int(range_ns), offset, unwrap)  # type: ignore[arg-type]
+        return A.LogRange(query, int(range_ns), offset, unwrap)
 
     def parse_offset(self) -> int:
         if self.peek().kind != "offset":
             return 0
         self.i += 1
-        return int(self.expect("DURATION").value)  # type: ignore[arg-type]
+        return int(self.expect("DURATION").value)
 
     def parse_unwrap(self) -> A.Unwrap:
         """After ``| unwrap``."""
@@ -519,12 +520,12 @@ class _Parser:
         self.i += 1
         self.expect("(")
         inner = self.parse_metric_expr()
-        args = []
+        args: list[str] = []
         for _ in range(4):
             self.expect(",", (",",) if not args else None)
-            args.append(self.expect("STRING").value)
+            args.append(str(self.expect("STRING").value))
         self.expect(")")
-        dst, replacement, src, regex = (str(a) for a in args)
+        dst, replacement, src, regex = args
         node = A.LabelReplace(inner, dst, replacement, src, regex)
         err = regex_error("^(?:" + regex + ")$")
         if err is not None:
@@ -735,59 +736,24 @@ class _Parser:
             return A.IpLabelFilter(name, op, cidr)  # type: ignore[arg-type]
         if val.kind == "DURATION":
             self.i += 1
-            ns = int(val.value)  # type: ignore[call-overload]
+            ns = int(val.value)
             return A.DurationLabelFilter(name, cmp_op, ns, val.text)  # type: ignore[arg-type]
         if val.kind == "BYTES":
             self.i += 1
-            rounded = round_bytes_like_loki(int(val.value))  # type: ignore[arg-type]
+            rounded = round_bytes_like_loki(int(val.value))
             size = float(rounded)
             return A.BytesLabelFilter(name, cmp_op, size, val.text)  # type: ignore[arg-type]
         if val.kind in ("NUMBER", "+", "-"):
             start = val.pos
             # Loki keeps only the literal's value here: a bad number silently becomes 0.
-            value, _ = self.parse_literal()
+            number, _ = self.parse_literal()
             text = self.query[start : self.toks[self.i - 1].pos + len(self.toks[self.i - 1].text)]
             text = re.sub(r"\s+", "", text)
-            return A.NumericLabelFilter(name, cmp_op, value, text)  # type: ignore[arg-type]
+            return A.NumericLabelFilter(name, cmp_op, number, text)  # type: ignore[arg-type]
         raise self.fail(val)
 
 
 # ----------------------------------------------------------------------------- semantics
-def fold_constant(op: str, left: float, right: float) -> float:
-    """Loki's ``MergeBinOp`` on two scalars: x/0 and x%0 are NaN, comparisons give 0/1."""
-    try:
-        if op == "+":
-            return left + right
-        if op == "-":
-            return left - right
-        if op == "*":
-            return left * right
-        if op == "/":
-            return math.nan if right == 0 else left / right
-        if op == "%":
-            return math.nan if right == 0 else math.fmod(left, right)
-        if op == "^":
-            return _go_pow(left, right)
-    except OverflowError:
-        return math.inf
-    compare = {
-        "==": left == right, "!=": left != right, ">": left > right,
-        ">=": left >= right, "<": left < right, "<=": left <= right,
-    }
-    return 1.0 if compare[op] else 0.0
-
-
-def _go_pow(x: float, y: float) -> float:
-    try:
-        return math.pow(x, y)
-    except (OverflowError, ValueError):
-        if x < 0 and not y.is_integer():
-            return math.nan
-        if x == 0 and y < 0:
-            return math.inf
-        return math.inf if abs(x) > 1 or y < 0 else 0.0
-
-
 def _go_type(expr: A.Expr) -> str:
     if isinstance(expr, A.LogQuery):
         return "*syntax.PipelineExpr" if expr.pipeline else "*syntax.MatchersExpr"

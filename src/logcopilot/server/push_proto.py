@@ -55,6 +55,7 @@ def _fields(buf: bytes) -> Iterator[tuple[int, int, Any]]:
         number, wire = key >> 3, key & 7
         if number == 0:
             raise InputError("malformed protobuf push body: field number 0")
+        value: int | bytes
         if wire == 0:
             value, pos = _varint(buf, pos)
         elif wire == 2:
