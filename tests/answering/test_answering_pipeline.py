@@ -72,3 +72,17 @@ def test_odd_inputs_never_crash(sshd) -> None:
     assert isinstance(a.answer, str) and a.answer
     a = ask(store, "sshd", "How many lines?", planner="free")
     assert not a.ok and "LLM" in a.error
+
+
+def test_unindexed_system_answers_from_lexical_fallback(sshd) -> None:
+    store, _, _ = sshd
+    a = ask(store, "secret", "How many accepted password lines are there?", planner="rules")
+    assert a.ok and a.value == 1
+    parse(a.logql)
+
+
+def test_knowledge_question(sshd) -> None:
+    store, _, _ = sshd
+    a = ask(store, "sshd", "What does the message 'Received disconnect ... Bye Bye' mean?")
+    assert a.ok and a.kind == "knowledge" and "Bye Bye" in str(a.value)
+    assert a.logql.startswith('{system="sshd"}') and a.evidence

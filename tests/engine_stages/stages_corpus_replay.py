@@ -16,7 +16,7 @@ from typing import Any
 
 from logcopilot.engine.matchers import compile_matcher
 from logcopilot.engine.pipeline import Pipeline
-from logcopilot.logql.gotext import go_quote
+from logcopilot.engine.results import labels_string
 from logcopilot.logql.ast import Stage
 
 CORPUS = Path("/work/shared/loki-corpus")
@@ -64,10 +64,6 @@ def selector_of(query: str) -> list[tuple[str, str, str]]:
     return out
 
 
-def label_string(labels: dict[str, str]) -> str:
-    return "{" + ", ".join(f"{k}={go_quote(v)}" for k, v in sorted(labels.items())) + "}"
-
-
 def replay(case_id: str, stages: tuple[Stage, ...]) -> list[dict[str, Any]]:
     case = cases()[case_id]
     params = case["params"]
@@ -88,7 +84,7 @@ def replay(case_id: str, stages: tuple[Stage, ...]) -> list[dict[str, Any]]:
             res = pipe.process(ts, line, labels, meta)
             if res is None:
                 continue
-            rows.append((ts, order, label_string(res.labels), dict(res.labels), res.line))
+            rows.append((ts, order, labels_string(res.labels), dict(res.labels), res.line))
     rows.sort(key=lambda r: (r[0], r[1]), reverse=not forward)
     # Loki drops an entry equal (same time and line) to one already in its stream.
     seen: set[tuple[str, int, str]] = set()

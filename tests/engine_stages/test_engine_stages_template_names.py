@@ -36,3 +36,13 @@ def test_builtin_and_loki_function_render() -> None:
     ref = LineRef()
     out = Template('{{ printf "%s-%d" (upper .a) (len .a) }}', "line", make_funcs(ref)).render({"a": "xy"})
     assert out == "XY-2"
+
+
+def test_template_strings_use_go_escapes() -> None:
+    funcs = make_funcs(LineRef())
+    assert Template('{{ "\\x41\\u00e9\\101" }}', "line", funcs).render({}) == "A\u00e9A"
+    assert Template("{{ printf \"%c\" '\\x41' }}", "line", funcs).render({}) == "A"
+    with pytest.raises(SemanticError, match="bad string"):
+        Template('{{ "\\q" }}', "line", funcs)
+    with pytest.raises(SemanticError, match="bad string"):
+        Template('{{ "\\0" }}', "line", funcs)  # Go's octal escapes take exactly three digits

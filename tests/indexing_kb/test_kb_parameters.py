@@ -104,3 +104,15 @@ def test_reserved_names_get_a_suffix() -> None:
                            {("X", 0): Counter({"INFO": 1}), ("X", 1): Counter({"bob": 1})},
                            reserved=frozenset({"level"}))
     assert [p.name for p in got] == ["level_value", "user"]
+
+
+def test_port_after_address_and_no_preposition_keys() -> None:
+    templates = [TemplateRow("S", "<*>:<*> Served block <*> to <*>", 1),
+                 TemplateRow("I", "image <*> at (<*>): checking", 1)]
+    values = {("S", 0): Counter({"10.251.1.2": 1}), ("S", 1): Counter({"50010": 1}),
+              ("S", 2): Counter({"blk_7": 1}), ("S", 3): Counter({"/10.251.1.3": 1}),
+              ("I", 0): Counter({"0c19f1d8-bd6e-4b56-8e42-8d3e1a5d2b8c": 1}),
+              ("I", 1): Counter({"/var/lib/nova/instances/_base/a1b2": 1})}
+    got = [(p.template_id, p.name, p.type) for p in build_parameters(templates, values)]
+    assert got == [("S", "ip", "ip"), ("S", "port", "int"), ("S", "block_id", "id"), ("S", "path", "path"),
+                   ("I", "image_id", "uuid"), ("I", "path", "path")]

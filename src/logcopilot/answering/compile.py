@@ -36,6 +36,7 @@ __all__ = [
     "QuerySpec",
     "compile_plan",
     "fmt_duration",
+    "instant_span",
     "quote",
     "selection_filters",
     "slot_regex",
@@ -159,7 +160,6 @@ def _template_filter(ctx: SystemContext, tids: list[str], notes: list[str]) -> l
 
 def _common_literals(temps: list[Any]) -> list[str]:
     """Literal substrings every template contains, longest first (word-trimmed)."""
-    texts = [" ".join(literal_chunks(t.template)) if len(temps) > 1 else t.template for t in temps]
     if len(temps) == 1:
         chunks = sorted((c.strip() for c in literal_chunks(temps[0].template)), key=len, reverse=True)
         return [c for c in chunks if len(c) >= 3][:4]
@@ -177,7 +177,6 @@ def _common_literals(temps: list[Any]) -> list[str]:
         cand = cand.strip()
         if len(cand) >= 4:
             found.append(cand)
-    del texts
     return sorted(dict.fromkeys(found), key=len, reverse=True)[:4]
 
 
@@ -332,7 +331,7 @@ def _pipeline(selector: str, pairs: list[tuple[str, str]], extract: str | None, 
     return q
 
 
-def _span(ctx: SystemContext, plan: QueryPlan) -> tuple[int, int, int]:
+def instant_span(ctx: SystemContext, plan: QueryPlan) -> tuple[int, int, int]:
     """(range ns, evaluation time ns, start ns) for an instant query over the plan's window."""
     if plan.window is not None:
         rng = max(plan.window.end_ns - plan.window.start_ns, 1_000_000)
@@ -348,12 +347,14 @@ def compile_plan(ctx: SystemContext, plan: QueryPlan) -> Compiled:
     """Turn a plan into the queries that answer it."""
     notes: list[str] = []
     selector, pairs, lfilters = selection_filters(ctx, plan.select, notes)
-    rng, t_eval, t_start = _span(ctx, plan)
+    rng, t_eval, t_start = instant_span(ctx, plan)
     R = fmt_duration(rng)
     group = _label_name(plan.group_by) if plan.group_by else ""
     extract = None
     if plan.group_source == "param" and plan.group_by:
         extract = extraction_for(ctx, plan.select.templates, plan.group_by, plan.value_type, notes)
+    elif plan.group_source == "regex" and plan.group_by and plan.value_type:
+        extract = f"| regexp {_raw(plan.value_type)}"
     elif plan.group_source == "field" and plan.group_by:
         from logcopilot.answering.fields import header_fields
 
@@ -369,7 +370,7 @@ def compile_plan(ctx: SystemContext, plan: QueryPlan) -> Compiled:
             ex = extraction_for(ctx, plan.select.templates, f.label, "", notes)
             if ex and ex != extract:
                 extract = (extract + " " + ex) if extract else ex
-    if plan.group_source in ("param", "borrowed", "field", "shape") and plan.group_by and not extract:
+    if plan.group_source in ("param", "borrowed", "field", "shape", "regex") and plan.group_by and not extract:
         raise AnswerError(f"cannot extract parameter {plan.group_by!r} from the chosen templates")
     log_q = _pipeline(selector, pairs, extract, lfilters)
     if not plan.select.templates and not pairs and not lfilters and not plan.select.labels and plan.intent not in (
@@ -452,6 +453,6 @@ def _need_group(plan: QueryPlan) -> None:
 
 def _nonempty(log_q: str, group: str, plan: QueryPlan) -> str:
     """Drop lines where the extraction found nothing (an empty label is not a value)."""
-    if plan.group_source in ("param", "borrowed", "shape", "field"):
+    if plan.group_source in ("param", "borrowed", "shape", "field", "regex"):
         return f'{log_q} | {group}!=""'
     return log_q

@@ -19,12 +19,11 @@ Example::
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from logcopilot.answering.compile import Compiled, QuerySpec, compile_plan, fmt_duration, _span
+from logcopilot.answering.compile import Compiled, QuerySpec, compile_plan, fmt_duration, instant_span
 from logcopilot.answering.dispatch import dispatch
 from logcopilot.answering.execute import Execution, result_summary, run_with_repair
 from logcopilot.answering.plan import QueryPlan, Selection
@@ -186,14 +185,11 @@ def _try_planner(name: str, ctx: SystemContext, q: Question, r: Retrieved, windo
         p: QueryPlan = state["plan"]
         trace.add("refinement", {"attempt": attempt, "feedback": feedback})
         if wrong_parameter(feedback, p):
-            from logcopilot.answering.planners.select import choose_group
-
             alt = _other_param(ctx, q, p)
             if alt is not None:
                 p.group_by, p.group_source, p.value_type = alt
                 p.notes.append(f"refined: grouping by {alt[0]} instead")
                 return compile_plan(ctx, p)
-            del choose_group
         r2 = refine_retrieval(state["r"], p)
         if r2 is None:
             return None
@@ -270,7 +266,7 @@ def _evidence(ctx: SystemContext, plan: QueryPlan, compiled: Compiled | None, ba
         if not m:
             return []
         logq = m.group(1).strip()
-    rng, t_eval, t_start = _span(ctx, plan)
+    rng, t_eval, t_start = instant_span(ctx, plan)
     try:
         res = backend.query(logq, start=t_start, end=t_eval, limit=n,
                             direction="forward" if plan.first or plan.intent != "first_last" else "backward")
@@ -282,7 +278,7 @@ def _evidence(ctx: SystemContext, plan: QueryPlan, compiled: Compiled | None, ba
 
 def _try_free(ctx: SystemContext, q: Question, r: Retrieved, draft: QueryPlan, llm: Any, backend: Backend,
               max_attempts: int, n_evidence: int, trace: Trace, ans: Answer) -> bool:
-    rng, t_eval, t_start = _span(ctx, draft)
+    rng, t_eval, t_start = instant_span(ctx, draft)
     state = {"logql": "", "n": 0}
 
     def spec_for(logql: str) -> Compiled:
@@ -355,5 +351,3 @@ def _knowledge_answer(ctx: SystemContext, q: Question, r: Retrieved, backend: Ba
         ans.notes.append(f"evidence query failed: {exc}")
     trace.add("synthesis", {"knowledge": ans.answer})
 
-
-Progress = Callable[[int, int], None]

@@ -217,7 +217,11 @@ def analyze(text: str) -> Question:
     q.time_format = _time_format(t)
     q.shapes = [m.group(1) for m in re.finditer(r"(?<![\w])([A-Za-z]{2,12}[-_])(?:\.\.\.|…|<[^<>]{1,12}>|\*)", t)]
     q.target = _target(t)
-    q.keywords = [w for w in words(t) if w not in _STOP and len(w) > 1]
+    plain = t
+    for e in q.entities:  # values are matched against stored values, not as message words
+        if e.kind in ("uuid", "ip:port", "ip", "id", "hex", "name", "path"):
+            plain = plain.replace(e.text, " ")
+    q.keywords = [w for w in words(plain) if w not in _STOP and len(w) > 1]
     if re.search(r"\b(?:log(?:ged|s)? ?in|sign(?:ed)? ?in)\b", low):
         q.keywords.append("login")
     for m in re.finditer(r"[A-Za-z]+", t):

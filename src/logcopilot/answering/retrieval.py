@@ -19,6 +19,7 @@ Example::
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter
@@ -151,11 +152,9 @@ def load_context(store: Store, system: str) -> SystemContext:
     total, lo, hi = int(row[0]), int(row[1]), int(row[2])
     labels: dict[str, Counter[str]] = {}
     for labels_json, n in con.execute(
-        f"SELECT s.labels, count(*) FROM entries e JOIN streams s USING (stream_id) "
-        f"WHERE json_extract_string(s.labels, '$.system') = ? GROUP BY s.labels", [name]
+        "SELECT s.labels, count(*) FROM entries e JOIN streams s USING (stream_id) "
+        "WHERE json_extract_string(s.labels, '$.system') = ? GROUP BY s.labels", [name]
     ).fetchall():
-        import json
-
         for k, v in json.loads(labels_json).items():
             if k != "system":
                 labels.setdefault(k, Counter())[str(v)] += int(n)
@@ -230,7 +229,10 @@ def main_clause(text: str) -> str:
 def ngrams_in(q: Question, template: str) -> list[tuple[list[str], int]]:
     """Maximal runs (>= 2 words, not all generic) of main-clause question words found in order
     in the template, longest first: (stemmed words, index of the first word in the template)."""
-    qs = seq(main_clause(q.text))
+    text = main_clause(q.text)
+    for e in q.entities:  # values are matched as values, not as message words
+        text = text.replace(e.text, " qqqvalue ")
+    qs = seq(text)
     ts = seq(re.sub(r"^(?:\s*(?:<\*>|\[[^\]]*\]))+", " ", template))  # positions count from the message words
     found: list[tuple[list[str], int]] = []
     covered: set[int] = set()

@@ -113,7 +113,71 @@ def successor_template(ctx: SystemContext, plan: QueryPlan, result: QueryResult 
             t = ctx.template(dst)
             if t is not None:
                 return str(t.template), f"most frequent successor in {wf.session_key} sessions ({succ[dst]} times)"
+    got = _successor_by_sessions(ctx, after_filters, plan.after.labels if plan.after else {})
+    if got is not None:
+        return got
     raise AnswerError("no successor event found for the event the question names")
+
+
+def _message_of(preset: Any, line: str) -> str:
+    if preset is not None:
+        try:
+            parsed = preset.parse(line)
+        except Exception:
+            parsed = None
+        if parsed and parsed.get("Content"):
+            return str(parsed["Content"])
+    return line
+
+
+def _successor_by_sessions(ctx: SystemContext, after_filters: list[tuple[str, str]],
+                           labels: dict[str, str]) -> tuple[str, str] | None:
+    """Without a mined workflow: group lines by a session header field (trace id, pid...),
+    find the lines of the event, and count what the same session logs next."""
+    from logcopilot.answering.fields import header_fields
+    from logcopilot.answering.fallback import _mask
+
+    fields = header_fields(ctx)
+    key = next((n for n in fields if re.search(r"trace|session|pid|request|txn|job", n)), None)
+    if key is None or not after_filters:
+        return None
+    rx = re.compile(fields[key])
+    try:
+        from logcopilot.ingest.formats import format_for_system
+
+        preset = format_for_system(ctx.store, ctx.system)
+    except Exception:
+        preset = None
+    rows = ctx.store.cursor().execute(
+        "SELECT line FROM entries WHERE stream_id IN (SELECT stream_id FROM streams WHERE "
+        "json_extract_string(labels, '$.system') = ?) ORDER BY ts, seq", [ctx.system]).fetchall()
+    last: dict[str, bool] = {}
+    succ: Counter[str] = Counter()
+    example: dict[str, str] = {}
+
+    def is_event(line: str) -> bool:
+        for op, v in after_filters:
+            if op == "|=" and v not in line or op == "!=" and v in line:
+                return False
+            if op == "|~" and not re.search(v, line) or op == "!~" and re.search(v, line):
+                return False
+        return True
+
+    for (line,) in rows:
+        m = rx.search(line)
+        if not m:
+            continue
+        k = m.group(key)
+        if last.get(k):
+            msg = _message_of(preset, line)
+            shape = _mask(msg)[0]
+            succ[shape] += 1
+            example.setdefault(shape, msg)
+        last[k] = is_event(line)
+    if not succ:
+        return None
+    shape, n = succ.most_common(1)[0]
+    return example[shape], f"most frequent next message in the same {key} ({n} times; sessions grouped from the lines)"
 
 
 def synthesize(ctx: SystemContext, plan: QueryPlan, results: dict[str, QueryResult],

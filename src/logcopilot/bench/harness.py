@@ -84,7 +84,7 @@ def _lines(store: Store, system: str) -> int:
 
 
 def prepare_system(store: Store, name: str, spec: dict[str, Any], data_dir: Path, *,
-                   llm: Any = None, progress: Progress | None = None) -> dict[str, Any]:
+                   llm: Any = None, progress: Progress | None = None, index: bool = True) -> dict[str, Any]:
     """Ingest and index one system unless the store already holds it; returns what was done."""
     system = name.lower()
     done: dict[str, Any] = {"system": system}
@@ -103,7 +103,7 @@ def prepare_system(store: Store, name: str, spec: dict[str, Any], data_dir: Path
         t0 = time.perf_counter()
         ingest_files(store, [str(path)], system=system, fmt=fmt, year=spec.get("year"))
         done["ingested"] = {"file": str(path), "lines": _lines(store, system), "seconds": round(time.perf_counter() - t0, 2)}
-    if not _indexed(store, system):
+    if index and not _indexed(store, system):
         from logcopilot.indexing.pipeline import index_system
 
         key = (spec.get("session_key") or {}).get("name")
@@ -166,6 +166,7 @@ def run_bench(
     results_dir: str | Path | None = None,
     progress: Progress | None = None,
     limit: int | None = None,
+    index: bool = True,
 ) -> BenchReport:
     """Answer every question of ``questions_path``; see the module docstring."""
     from logcopilot.answering.pipeline import ask
@@ -189,7 +190,8 @@ def run_bench(
             report.prepared.append({"system": name, "error": "not in systems.json"})
             continue
         try:
-            report.prepared.append(prepare_system(store, key, systems[key], base, llm=llm, progress=progress))
+            report.prepared.append(prepare_system(store, key, systems[key], base, llm=llm, progress=progress,
+                                                  index=index))
         except Exception as exc:  # a system that cannot be prepared: its questions answer with the error
             report.prepared.append({"system": key, "error": str(exc)})
     totals = {"seconds": 0.0, "llm_calls": 0.0, "prompt_tokens": 0.0, "completion_tokens": 0.0}

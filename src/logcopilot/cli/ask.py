@@ -90,8 +90,11 @@ def ask_cmd(question: str, system: str, planner: str, llm_provider: str, max_att
     store = open_store(db)
     try:
         llm = _chat_client(llm_provider, db, store, required=planner in ("structured", "free") or llm_provider not in ("auto", "none"))
+        from logcopilot.backends import get_backend
+
+        backend = get_backend(settings_for(db), store)  # LOKI_BASE_URL set: the same LogQL goes to Loki
         a = ask(store, system, question, planner=planner, llm=llm, max_attempts=max_attempts, evidence=evidence,
-                results_dir=results_dir or settings_for(db).results_dir)
+                backend=backend, results_dir=results_dir or settings_for(db).results_dir)
     finally:
         store.close()
     if as_json:
@@ -113,11 +116,13 @@ def ask_cmd(question: str, system: str, planner: str, llm_provider: str, max_att
 @click.option("--planner", type=_PLANNERS, default="rules", show_default=True)
 @click.option("--llm", "llm_provider", type=_LLMS, default="none", show_default=True)
 @click.option("--limit", type=int, default=None, help="Only the first N questions.")
+@click.option("--index/--no-index", default=True, show_default=True,
+              help="Index systems that are not indexed yet (--no-index answers from lexical fallback templates).")
 @click.option("--results-dir", type=click.Path(file_okay=False), default=None, help="Write a trace per question here.")
 @db_option
 @json_option
 def bench_cmd(questions: str, systems_path: str, data_dir: str | None, out_path: str, planner: str, llm_provider: str,
-              limit: int | None, results_dir: str | None, db: str | None, as_json: bool) -> None:
+              limit: int | None, index: bool, results_dir: str | None, db: str | None, as_json: bool) -> None:
     """Run a question file end to end and report accuracy and cost per question.
 
     \b
@@ -144,7 +149,7 @@ def bench_cmd(questions: str, systems_path: str, data_dir: str | None, out_path:
                 bar.update(tasks[what], completed=done, total=total or None)
 
             report = run_bench(store, questions, systems_path, data_dir, out_path, planner=planner, llm=llm,
-                               results_dir=results_dir, progress=progress, limit=limit)
+                               results_dir=results_dir, progress=progress, limit=limit, index=index)
     finally:
         store.close()
     if as_json:

@@ -9,8 +9,6 @@ duplicate on the "one" side) fails with HTTP 500.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from logcopilot.engine.results import labels_string

@@ -84,15 +84,17 @@ def fast_count(
     plan = ScanPlan(list(streams), base + 1, int(steps_ns[-1]) - lr.offset_ns + 1, list(leading))
     # named regexp groups the grouping reads, as (label, group index)
     extracted: list[tuple[str, int]] = []
+    regex = ""
     if rest and isinstance(rest[0], ast.RegexpParser) and grouping is not None:
-        index = dict(compile_regex(rest[0].regex).groupindex)
+        regex = rest[0].regex
+        index = dict(compile_regex(regex).groupindex)
         extracted = [(name, index[name]) for name in grouping.labels if name in index]
     ex_cols = "".join(f", regexp_extract(line, ?, {int(idx)}) AS x{i}" for i, (_n, idx) in enumerate(extracted))
-    ex_params: list[object] = [rest[0].regex for _ in extracted] if extracted else []  # type: ignore[union-attr]
+    ex_params: list[object] = [regex for _ in extracted]
     if extracted:
         # a line the regex does not match gets no labels; a group that did not take part gets ""
         ex_cols += ", regexp_matches(line, ?) AS hit"
-        ex_params.append(rest[0].regex)  # type: ignore[union-attr]
+        ex_params.append(regex)
     # bucket k (1-based) holds base + (k-1)g < ts <= base + kg
     inner, params = scan_sql(
         plan, columns=f"stream_id, metadata, (ts - ? + ? - 1) // ? AS k, strlen(line) AS b{ex_cols}"

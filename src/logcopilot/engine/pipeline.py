@@ -257,7 +257,7 @@ class Pipeline:
             base: Mapping[str, str] | frozenset[str] = frozenset(labels)
         else:
             base = stream_labels
-        state = LineState(ts_ns, line, labels, base)  # type: ignore[arg-type]
+        state = LineState(ts_ns, line, labels, base)
         for run in self._run:
             if not run(state):
                 return None

@@ -23,15 +23,14 @@ dropped ("align with null values"); adjacent ``<*><*>`` collapse into one.
 
 from __future__ import annotations
 
-import csv
 import re
-import sys
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from logcopilot.errors import InputError
+from logcopilot.indexing.matching import read_loghub_csv
 
 __all__ = ["TemplateMetrics", "evaluate_files", "evaluate_templates", "normalise_template"]
 
@@ -132,21 +131,12 @@ def evaluate_templates(
 
 
 def _read_structured(path: Path) -> dict[int, dict[str, str]]:
-    if not path.is_file():
-        raise InputError(f"no such structured CSV: {path}")
-    csv.field_size_limit(sys.maxsize)
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        fields = reader.fieldnames or []
-        for need in ("LineId", "EventTemplate"):
-            if need not in fields:
-                raise InputError(f"{path}: missing column {need!r} (has {', '.join(fields)})")
-        rows: dict[int, dict[str, str]] = {}
-        for row in reader:
-            try:
-                rows[int(row["LineId"])] = row
-            except ValueError:
-                raise InputError(f"{path}: bad LineId {row['LineId']!r}") from None
+    rows: dict[int, dict[str, str]] = {}
+    for row in read_loghub_csv(path, ("LineId", "EventTemplate"), "structured CSV"):
+        try:
+            rows[int(row["LineId"])] = row
+        except ValueError:
+            raise InputError(f"{path}: bad LineId {row['LineId']!r}") from None
     return rows
 
 

@@ -28,7 +28,14 @@ from pathlib import Path
 
 from logcopilot.errors import InputError
 
-__all__ = ["CompiledTemplate", "TemplateMatcher", "extract_params", "load_templates_csv", "template_regex"]
+__all__ = [
+    "CompiledTemplate",
+    "TemplateMatcher",
+    "extract_params",
+    "load_templates_csv",
+    "read_loghub_csv",
+    "template_regex",
+]
 
 VAR = "<*>"
 _SPACES = re.compile(r"\s+")
@@ -121,26 +128,35 @@ class TemplateMatcher:
         return [self.match(m) for m in messages]
 
 
+def read_loghub_csv(path: Path, required: tuple[str, ...], what: str) -> list[dict[str, str]]:
+    """The rows of a Loghub CSV (templates or structured), after checking its columns.
+
+    ``what`` names the file in the error (``no such templates file: x.csv``).
+    """
+    if not path.is_file():
+        raise InputError(f"no such {what}: {path}")
+    csv.field_size_limit(sys.maxsize)  # Loghub contents can exceed csv's 128 KiB default
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        cols = reader.fieldnames or []
+        for need in required:
+            if need not in cols:
+                raise InputError(f"{path}: no {need} column (has {', '.join(cols) or 'nothing'})")
+        return list(reader)
+
+
 def load_templates_csv(path: str | Path) -> list[tuple[str, str]]:
     """(EventId, EventTemplate) rows of a Loghub templates CSV (or a structured CSV)."""
     p = Path(path)
-    if not p.is_file():
-        raise InputError(f"no such templates file: {p}")
-    csv.field_size_limit(sys.maxsize)
-    with p.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        cols = reader.fieldnames or []
-        if "EventTemplate" not in cols:
-            raise InputError(f"{p}: no EventTemplate column (has {', '.join(cols) or 'nothing'})")
-        seen: dict[str, str] = {}
-        for i, row in enumerate(reader, start=1):
-            text = (row.get("EventTemplate") or "").strip()
-            if not text:
-                continue
-            tid = (row.get("EventId") or "").strip() or f"E{i}"
-            if tid in seen and seen[tid] != text:
-                raise InputError(f"{p}: EventId {tid} names two templates")
-            seen[tid] = text
+    seen: dict[str, str] = {}
+    for i, row in enumerate(read_loghub_csv(p, ("EventTemplate",), "templates file"), start=1):
+        text = (row.get("EventTemplate") or "").strip()
+        if not text:
+            continue
+        tid = (row.get("EventId") or "").strip() or f"E{i}"
+        if tid in seen and seen[tid] != text:
+            raise InputError(f"{p}: EventId {tid} names two templates")
+        seen[tid] = text
     if not seen:
         raise InputError(f"{p}: no templates")
     return list(seen.items())

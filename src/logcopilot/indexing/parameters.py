@@ -138,7 +138,7 @@ def _name_from_context(before: str, after: str, ptype: str) -> tuple[str | None,
     """(name, confident) from the constant text before and after one slot."""
     # key=<*>, key: <*>, key = <*>, [key: <*>], key(<*>) -- the key names the value.
     m = re.search(r"([A-Za-z][\w.-]*)\s*(?:=|:|\(|#)\s*[\[\"'(/]?$", before)
-    if m and not _is_verb(m.group(1), ptype):
+    if m and not _is_verb(m.group(1), ptype) and m.group(1).lower() not in _STOP:
         return m.group(1).split(".")[-1], True
     # A unit right after the slot says what it measures.
     m = re.match(r"\s*([A-Za-z%]+)\b", after) or re.match(r"\s*(%)", after)
@@ -157,8 +157,11 @@ def slot_names(template: str, values: Sequence[Sequence[str]]) -> list[tuple[str
     """Raw (unsanitized-suffix) names and confidence for each slot, from context and types."""
     pieces = split_template(template)
     out: list[tuple[str, bool]] = []
-    for i in range(len(pieces) - 1):
-        ptype = infer_type(values[i]) if i < len(values) else "string"
+    types = [infer_type(values[i]) if i < len(values) else "string" for i in range(len(pieces) - 1)]
+    for i, ptype in enumerate(types):
+        if i and pieces[i] == ":" and ptype == "int" and types[i - 1] in ("ip", "host", "path"):
+            out.append(("port", True))  # <host>:<n> is an address and its port
+            continue
         name, confident = _name_from_context(pieces[i], pieces[i + 1], ptype)
         out.append((name or "value", confident))
     return out

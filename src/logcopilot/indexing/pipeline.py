@@ -94,10 +94,8 @@ def _recipes(store: Store, system: str, params: Sequence[Parameter], runner: Eng
         old = previous.get(r.template_id)
         if r.local_ok and old and old[:3] == (r.line_filter, r.extraction, r.expected_count) and old[3]:
             r.verified, r.reason, r.matched_count, r.extracted_ok = True, old[4], old[5], old[6]
-        elif r.local_ok:
-            todo.append(r)
         else:
-            r.verified = False  # the local check already failed: the engine cannot make it exact
+            todo.append(r)  # recipes the local check rejected run too: the engine's result is recorded
     if todo:
         if runner is None:
             try:

@@ -10,7 +10,7 @@ In: a system's lines with their template ids and params (``entries``) and the na
 * an **extraction** ``| regexp`` whose named groups are the parameter names, built from the
   template (constants escaped, each slot a group shaped by its values).
 
-Each recipe is first checked locally (DuckDB's RE2 and Python's ``re`` on the stored lines),
+Each recipe is first checked locally (substring tests through a word index, Python's ``re``),
 then **verified on the engine**: ``sum(count_over_time(<selector> <filter> [all]))`` must equal
 the template's line count, and the log query with the extraction must return exactly the
 template's lines with labels equal to the stored parameter values. The result (verified +
@@ -344,8 +344,16 @@ def build_recipe(lines: _Lines, t: TemplateRow, params: Sequence[Parameter], tex
     pos, neg, foreign = _choose_filter(lines, t, texts)
     regex: str | None = None
     if foreign:
-        for prefix, suffix, js in ((p, sfx, js) for js in (False, True) for p, sfx in _ANCHORS):
-            rx = template_regex(t.template, params, values, prefix=prefix, suffix=suffix, named=False, json_escaped=js)
+        # Wide templates try a regex of their first slots first: shorter regexes are cheaper
+        # to run on every line, and the opening of a message usually tells templates apart.
+        pieces = split_template(t.template)
+        heads = [SLOT.join(pieces[:k + 1]) for k in (4, 8, 16) if len(pieces) - 1 > k]
+        tries = [(h, p, "", js) for h in heads for js in (False, True) for p in _PREFIXES]
+        tries += [(t.template, p, sfx, js) for js in (False, True) for p, sfx in _ANCHORS]
+        for text, prefix, suffix, js in tries:
+            rx = template_regex(text, params, values, prefix=prefix, suffix=suffix, named=False, json_escaped=js)
+            if js and not suffix and text != t.template:
+                rx = rx[:-1]  # a head ends inside the JSON string: no closing quote
             try:
                 own, other = lines.counts(t.template_id, pos, neg, regex=rx)
             except Exception:  # noqa: BLE001 - an RE2-invalid regex is simply not a candidate
@@ -399,10 +407,15 @@ def verify_recipes(store: Store, system: str, recipes: Sequence[Recipe], params:
         names.setdefault(p.template_id, []).append(p.name)
     con = store.cursor()
     for i, r in enumerate(recipes, 1):
+        local = r.reason
         try:
             _verify_one(con, system, r, names.get(r.template_id, []), runner, start, end)
         except Exception as exc:  # noqa: BLE001 - any engine failure is this recipe's check result
             r.verified, r.reason = False, f"engine error: {type(exc).__name__}: {exc}"[:500]
+        if not r.local_ok and r.verified:  # the engine agreed with a recipe the local check doubted
+            r.reason += f" (local check: {local})"
+        elif not r.local_ok:
+            r.reason += f"; local check: {local}"
         if progress:
             progress(i, len(recipes))
 

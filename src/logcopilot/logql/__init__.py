@@ -77,7 +77,9 @@ def walk(node: object) -> Iterator[object]:
         current = stack.pop()
         yield current
         children: list[object] = []
-        for field in dataclasses.fields(current):  # type: ignore[arg-type]
+        if not dataclasses.is_dataclass(current):
+            continue  # a plain value handed in as the root: nothing below it
+        for field in dataclasses.fields(current):
             value = getattr(current, field.name)
             if dataclasses.is_dataclass(value):
                 children.append(value)

@@ -74,6 +74,11 @@ __all__ = [
 
 MatchOp = Literal["=", "!=", "=~", "!~"]
 CompareOp = Literal["==", "!=", ">", ">=", "<", "<="]  # '=' in a numeric filter is stored as '=='
+LineFilterOp = Literal["|=", "!=", "|~", "!~", "|>", "!>"]
+IpOp = Literal["=", "!="]
+LabelFilterLogic = Literal["and", "or"]
+Conversion = Literal["", "duration", "duration_seconds", "bytes"]
+Cardinality = Literal["one-to-one", "many-to-one", "one-to-many"]
 
 
 # ----------------------------------------------------------------------------- selectors
@@ -108,7 +113,7 @@ class LineFilter:
     alternatives mean "none of them" (Loki rewrites ``!= a or b`` to ``!= a != b``).
     """
 
-    op: Literal["|=", "!=", "|~", "!~", "|>", "!>"]
+    op: LineFilterOp
     args: tuple[LineFilterArg, ...]
 
 
@@ -194,7 +199,7 @@ class IpLabelFilter:
     """``addr = ip("10.0.0.0/8")`` (op ``=`` or ``!=``)."""
 
     name: str
-    op: Literal["=", "!="]
+    op: IpOp
     cidr: str
 
 
@@ -202,7 +207,7 @@ class IpLabelFilter:
 class BinaryLabelFilter:
     """``left and right`` / ``left or right``; ``and`` binds tighter (the parser handles it)."""
 
-    op: Literal["and", "or"]
+    op: LabelFilterLogic
     left: LabelFilter
     right: LabelFilter
 
@@ -291,7 +296,7 @@ class Unwrap:
     """``| unwrap [conversion(]label[)]`` plus label filters written after it (``| __error__=""``)."""
 
     label: str
-    conversion: Literal["", "duration", "duration_seconds", "bytes"] = ""
+    conversion: Conversion = ""
     post_filters: tuple[LabelFilter, ...] = ()
 
 
@@ -377,7 +382,7 @@ class VectorMatching:
 
     on: bool
     labels: tuple[str, ...]
-    card: Literal["one-to-one", "many-to-one", "one-to-many"] = "one-to-one"
+    card: Cardinality = "one-to-one"
     include: tuple[str, ...] = ()
 
 

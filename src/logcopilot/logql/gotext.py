@@ -17,9 +17,19 @@ Pure functions, no imports beyond the standard library, so the parser can use th
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal
 
-__all__ = ["format_go_float", "go_format_float", "go_quote", "go_time_quote"]
+__all__ = ["GO_ESCAPE", "format_go_float", "go_format_float", "go_quote", "go_time_quote", "go_unquote"]
+
+# One escape of a Go string literal: the forms strconv.Unquote and the LogQL lexer accept.
+GO_ESCAPE = re.compile(
+    r"""\\(?:[abfnrtv\\'"]|[0-7]{3}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})"""
+)
+_SIMPLE_ESCAPES = {
+    "a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v",
+    "\\": "\\", "'": "'", '"': '"',
+}
 
 _QUOTE_ESCAPES = {
     "\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
@@ -119,3 +129,39 @@ def go_format_float(v: float) -> str:
     if point >= len(digits):
         return f"{sign}{digits}{'0' * (point - len(digits))}"
     return f"{sign}{digits[:point]}.{digits[point:]}"
+
+
+def go_unquote(body: str) -> str:
+    """Decode the escapes of a Go double-quoted string body (``strconv.Unquote``'s rules).
+
+    A backslash not starting one of :data:`GO_ESCAPE`'s forms raises ValueError.
+
+    ``\\xHH`` and octal escapes are bytes in Go; runs of them are decoded as UTF-8.
+    """
+    if "\\" not in body:
+        return body
+    out = bytearray()
+    pos = 0
+    while True:
+        k = body.find("\\", pos)
+        if k < 0:
+            break
+        m = GO_ESCAPE.match(body, k)
+        if m is None:
+            raise ValueError("invalid char escape")
+        out += body[pos:k].encode("utf-8")
+        esc = m.group(0)[1:]
+        kind = esc[0]
+        if kind in _SIMPLE_ESCAPES:
+            out += _SIMPLE_ESCAPES[kind].encode("utf-8")
+        elif kind == "x":
+            out.append(int(esc[1:], 16))
+        elif kind in "uU":
+            code = int(esc[1:], 16)
+            valid = code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF
+            out += chr(code if valid else 0xFFFD).encode("utf-8")
+        else:
+            out.append(int(esc, 8) & 0xFF)
+        pos = m.end()
+    out += body[pos:].encode("utf-8")
+    return out.decode("utf-8", errors="replace")

@@ -28,8 +28,9 @@ class ValueParseError(ValueError):
 
 
 # ----------------------------------------------------------------------------- floats
-_DEC_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z")
-_HEX_RE = re.compile(r"([+-]?)0[xX]((?:[0-9a-fA-F]+\.?[0-9a-fA-F]*)|\.[0-9a-fA-F]+)[pP]([+-]?\d+)\Z")
+# ASCII digits only: Go rejects other Unicode digits that Python's float() would take.
+_DEC_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
+_HEX_RE = re.compile(r"([+-]?)0[xX]((?:[0-9a-fA-F]+\.?[0-9a-fA-F]*)|\.[0-9a-fA-F]+)[pP]([+-]?[0-9]+)\Z")
 _SPECIAL = {"inf": math.inf, "+inf": math.inf, "-inf": -math.inf, "infinity": math.inf,
             "+infinity": math.inf, "-infinity": -math.inf, "nan": math.nan, "+nan": math.nan, "-nan": math.nan}
 
@@ -141,7 +142,8 @@ def parse_bytes(s: str) -> int:
     """
     n = 0
     for ch in s:
-        if not (ch.isdigit() or ch in ".,"):
+        # unicode.IsDigit is category Nd, as str.isdecimal (isdigit would admit "²").
+        if not (ch.isdecimal() or ch in ".,"):
             break
         n += 1
     f = parse_float(s[:n].replace(",", ""))

@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 
 from .durations import parse_bytes, parse_duration, parse_range_duration
+from .gotext import GO_ESCAPE as _ESCAPE
+from .gotext import go_unquote
 
 __all__ = ["FUNCTION_TOKENS", "KEYWORDS", "Token", "tokenize"]
 
@@ -77,13 +79,6 @@ _DEC_NUMBER = re.compile(
     r"(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)(?:[eE][+-]?[0-9_]*)?"
 )
 _HEX_NUMBER = re.compile(r"0[xX][0-9a-fA-F_]*(?:\.[0-9a-fA-F_]*)?(?:[pP][+-]?[0-9_]*)?")
-_ESCAPE = re.compile(
-    r"""\\(?:[abfnrtv\\'"]|[0-7]{3}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})"""
-)
-_SIMPLE_ESCAPES = {
-    "a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v",
-    "\\": "\\", "'": "'", '"': '"',
-}
 _DURATION_RUNES = frozenset("nsumhµdwy")
 _BYTES_RUNES = frozenset("BikKMGTP.")
 
@@ -125,34 +120,6 @@ class Token:
 
     def __repr__(self) -> str:
         return f"Token({self.kind}, {self.text!r}, {self.line}:{self.col})"
-
-
-def _unquote_go(body: str) -> str:
-    """Decode the escapes of a Go double-quoted string body (already validated).
-
-    ``\\xHH`` and octal escapes are bytes in Go; runs of them are decoded as UTF-8.
-    """
-    if "\\" not in body:
-        return body
-    out = bytearray()
-    pos = 0
-    for m in _ESCAPE.finditer(body):
-        out += body[pos : m.start()].encode("utf-8")
-        esc = m.group(0)[1:]
-        kind = esc[0]
-        if kind in _SIMPLE_ESCAPES:
-            out += _SIMPLE_ESCAPES[kind].encode("utf-8")
-        elif kind == "x":
-            out.append(int(esc[1:], 16))
-        elif kind in "uU":
-            code = int(esc[1:], 16)
-            valid = code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF
-            out += chr(code if valid else 0xFFFD).encode("utf-8")
-        else:
-            out.append(int(esc, 8) & 0xFF)
-        pos = m.end()
-    out += body[pos:].encode("utf-8")
-    return out.decode("utf-8", errors="replace")
 
 
 def _is_function(src: str, i: int) -> bool:
@@ -251,7 +218,7 @@ def tokenize(src: str) -> list[Token]:  # noqa: C901 - one branch per token shap
                         if esc is None:
                             return error("invalid char escape", i)
                         k = esc.end()
-                    body = _unquote_go(body)
+                    body = go_unquote(body)
                 add(Token("STRING", text, body, i, src))
                 i = j
                 continue

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Collection
+from typing import TypeVar, cast, get_args
 
 from ..errors import ParseError, SemanticError, UnsupportedError
 from . import ast as A
@@ -35,7 +37,7 @@ __all__ = ["MAX_DEPTH", "MAX_QUERY_BYTES", "make_parse_error", "parse"]
 MAX_QUERY_BYTES = 131072  # Loki's maxInputSize (128 KiB since 3.x)
 MAX_DEPTH = 200  # nesting guard: deeper queries get a clear error, never a RecursionError
 
-_RANGE_OPS = {
+_RANGE_OPS: dict[str, A.RangeOp] = {
     "COUNT_OVER_TIME": "count_over_time",
     "RATE": "rate",
     "RATE_COUNTER": "rate_counter",
@@ -52,19 +54,24 @@ _RANGE_OPS = {
     "LAST_OVER_TIME": "last_over_time",
     "ABSENT_OVER_TIME": "absent_over_time",
 }
-_VECTOR_OPS = {
+_VECTOR_OPS: dict[str, A.VectorOp] = {
     "SUM": "sum", "AVG": "avg", "COUNT": "count", "MAX": "max", "MIN": "min",
     "STDDEV": "stddev", "STDVAR": "stdvar", "BOTTOMK": "bottomk", "TOPK": "topk",
     "SORT": "sort", "SORT_DESC": "sort_desc", "APPROX_TOPK": "approx_topk",
 }
-_BINOP_PREC = {
+_BINOP_PREC: dict[str, int] = {
     "or": 1, "and": 2, "unless": 2,
     "==": 3, "!=": 3, ">": 3, ">=": 3, "<": 3, "<=": 3,
     "+": 4, "-": 4, "*": 5, "/": 5, "%": 5, "^": 6,
 }
-_LINE_FILTER_OPS = frozenset({"|=", "!=", "|~", "!~", "|>", "!>"})
-_MATCH_OPS = ("=", "=~", "!~", "!=")  # Loki's token order (EQ RE NRE ... NEQ)
+_LINE_FILTER_OPS: frozenset[A.LineFilterOp] = frozenset({"|=", "!=", "|~", "!~", "|>", "!>"})
+_MATCH_OPS: tuple[A.MatchOp, ...] = ("=", "=~", "!~", "!=")  # Loki's token order (EQ RE NRE ... NEQ)
 _COMPARE_OPS = frozenset({">", ">=", "<", "<=", "=="})
+_BINOPS: frozenset[A.BinOp] = frozenset(get_args(A.BinOp))
+_NUMERIC_OPS: tuple[A.CompareOp, ...] = ("==", "!=", ">", ">=", "<", "<=")
+_IP_OPS: tuple[A.IpOp, ...] = ("=", "!=")
+_LOGIC_OPS: tuple[A.LabelFilterLogic, ...] = ("and", "or")
+_CONVERSIONS: tuple[A.Conversion, ...] = ("", "duration", "duration_seconds", "bytes")
 _GROUPING_OK = frozenset({
     "avg_over_time", "stddev_over_time", "stdvar_over_time", "quantile_over_time",
     "max_over_time", "min_over_time", "first_over_time", "last_over_time",
@@ -118,6 +125,20 @@ def _go_float(text: str) -> tuple[float, str | None]:
     if math.isinf(value):
         return value, f"strconv.ParseFloat: parsing {_quote(text)}: value out of range"
     return value, None
+
+
+_Op = TypeVar("_Op", bound=str)
+
+
+def _one_of(value: str, allowed: Collection[_Op]) -> _Op:
+    """``value`` typed as the operator Literal of ``allowed``.
+
+    The grammar has admitted ``value`` before this is called; a miss would be a parser bug,
+    and it fails loudly rather than build a tree the engine would misread.
+    """
+    if value not in allowed:
+        raise UnsupportedError(f"unsupported operator {value!r}")
+    return cast(_Op, value)
 
 
 def _go_percent_f(value: float) -> str:
@@ -271,7 +292,7 @@ class _Parser:
         on = kind == "on"
         self.expect("(")
         labels = self.parse_label_list()
-        card = "one-to-one"
+        card: A.Cardinality = "one-to-one"
         include: tuple[str, ...] = ()
         kind = self.peek().kind
         if kind in ("group_left", "group_right"):
@@ -280,7 +301,7 @@ class _Parser:
             if self.peek().kind == "(":
                 self.i += 1
                 include = self.parse_label_list()
-        return return_bool, A.VectorMatching(on, labels, card, include)  # type: ignore[arg-type]
+        return return_bool, A.VectorMatching(on, labels, card, include)
 
     def make_binop(
         self,
@@ -291,7 +312,9 @@ class _Parser:
         matching: A.VectorMatching | None,
     ) -> A.BinaryOp:
         """Loki's ``mustNewBinOpExpr`` checks, recorded on the node for validation."""
-        node = A.BinaryOp(op, lhs, rhs, return_bool, matching)  # type: ignore[arg-type]
+        # A log-query leg is kept only until its deferred error is raised (Loki reports it
+        # after the whole query parses), so the node may briefly hold what its type excludes.
+        node = A.BinaryOp(_one_of(op, _BINOPS), lhs, rhs, return_bool, matching)  # type: ignore[arg-type]
         reason: str | None = None
         if isinstance(lhs, A.LogQuery):
             reason = f"unexpected type for left leg of binary operation ({op}): {_go_type(lhs)}"
@@ -304,15 +327,16 @@ class _Parser:
                 if isinstance(value, str):
                     reason = reason or value
             if reason is None and op in ("and", "or", "unless"):
-                if left is not None:
+                # Neither is an error text here (that would have set reason): a literal is a float.
+                if isinstance(left, float):
                     reason = (
                         f"unexpected literal for left leg of logical/set binary operation ({op}): "
-                        f"{_go_percent_f(left)}"  # type: ignore[arg-type]
+                        f"{_go_percent_f(left)}"
                     )
-                elif right is not None:
+                elif isinstance(right, float):
                     reason = (
                         f"unexpected literal for right leg of logical/set binary operation ({op}): "
-                        f"{_go_percent_f(right)}"  # type: ignore[arg-type]
+                        f"{_go_percent_f(right)}"
                     )
         if reason is not None:
             self.defer(node, reason)
@@ -389,7 +413,7 @@ class _Parser:
             reason = f"invalid aggregation {op} with unwrap"
         if reason is None and log_range.unwrap is None and op not in _NO_UNWRAP_OK:
             reason = f"invalid aggregation {op} without unwrap"
-        node = A.RangeAggregation(op, log_range, param, grouping)  # type: ignore[arg-type]
+        node = A.RangeAggregation(op, log_range, param, grouping)
         if reason is not None:
             self.defer(node, reason)
         return node
@@ -458,9 +482,9 @@ class _Parser:
     def parse_unwrap(self) -> A.Unwrap:
         """After ``| unwrap``."""
         tok = self.advance()
-        conversion = ""
+        conversion: A.Conversion = ""
         if tok.kind in ("BYTES_CONV", "DURATION_CONV", "DURATION_SECONDS_CONV"):
-            conversion = str(tok.value)
+            conversion = _one_of(str(tok.value), _CONVERSIONS)
             self.expect("(")
             label = self.expect("IDENTIFIER").text
             self.expect(")")
@@ -478,7 +502,7 @@ class _Parser:
                 raise self.fail(self.peek(), ("IDENTIFIER", "("))
             self.i += 1
             filters.append(self.parse_label_filter(0))
-        return A.Unwrap(label, conversion, tuple(filters))  # type: ignore[arg-type]
+        return A.Unwrap(label, conversion, tuple(filters))
 
     def parse_vector_aggregation(self) -> A.VectorAggregation:
         op = _VECTOR_OPS[self.advance().kind]
@@ -511,7 +535,7 @@ class _Parser:
                 param = float(int(param_text))
         elif param_text is not None:
             reason = f"unsupported parameter for operation {op}({param_text},"
-        node = A.VectorAggregation(op, inner, grouping, param)  # type: ignore[arg-type]
+        node = A.VectorAggregation(op, inner, grouping, param)
         if reason is not None:
             self.defer(node, reason)
         return node
@@ -547,7 +571,7 @@ class _Parser:
                 raise self.fail(op, _MATCH_OPS)
             value = str(self.expect("STRING").value)
             _check_matcher_regex(name, op.kind, value)
-            matchers.append(A.Matcher(name, op.kind, value))  # type: ignore[arg-type]
+            matchers.append(A.Matcher(name, _one_of(op.kind, _MATCH_OPS), value))
             tok = self.advance()
             if tok.kind == "}":
                 return A.StreamSelector(tuple(matchers))
@@ -581,7 +605,7 @@ class _Parser:
         while self.peek().kind == "or":
             self.i += 1
             args.append(self.parse_line_filter_arg())
-        return A.LineFilter(op, tuple(args))  # type: ignore[arg-type]
+        return A.LineFilter(_one_of(op, _LINE_FILTER_OPS), tuple(args))
 
     def parse_line_filter_arg(self) -> A.LineFilterArg:
         tok = self.advance()
@@ -676,7 +700,7 @@ class _Parser:
                 self.i += 1
                 value = str(self.expect("STRING").value)
                 _check_matcher_regex(name, op, value)
-                matcher = A.Matcher(name, op, value)  # type: ignore[arg-type]
+                matcher = A.Matcher(name, _one_of(op, _MATCH_OPS), value)
                 items.append(A.LabelItem(name, matcher))
             else:
                 items.append(A.LabelItem(name))
@@ -702,7 +726,7 @@ class _Parser:
                 break
             self.i += 1
             right = self.parse_label_filter(prec + 1)
-            left = A.BinaryLabelFilter(kind, left, right)  # type: ignore[arg-type]
+            left = A.BinaryLabelFilter(_one_of(kind, _LOGIC_OPS), left, right)
         self.depth -= 1
         return left
 
@@ -720,36 +744,36 @@ class _Parser:
         if op in ("=~", "!~"):
             value = str(self.expect("STRING").value)
             _check_matcher_regex(name, op, value)
-            return A.StringLabelFilter(name, op, value)  # type: ignore[arg-type]
+            return A.StringLabelFilter(name, _one_of(op, _MATCH_OPS), value)
         if op not in ("=", "!=") and op not in _COMPARE_OPS:
             raise self.fail(op_tok)
-        cmp_op = "==" if op == "=" else op
+        cmp_op = _one_of("==" if op == "=" else op, _NUMERIC_OPS)
         val = self.peek()
         if op in ("=", "!=") and val.kind == "STRING":
             self.i += 1
-            return A.StringLabelFilter(name, op, str(val.value))  # type: ignore[arg-type]
+            return A.StringLabelFilter(name, _one_of(op, _MATCH_OPS), str(val.value))
         if op in ("=", "!=") and val.kind == "ip":
             self.i += 1
             self.expect("(")
             cidr = str(self.expect("STRING").value)
             self.expect(")")
-            return A.IpLabelFilter(name, op, cidr)  # type: ignore[arg-type]
+            return A.IpLabelFilter(name, _one_of(op, _IP_OPS), cidr)
         if val.kind == "DURATION":
             self.i += 1
             ns = int(val.value)
-            return A.DurationLabelFilter(name, cmp_op, ns, val.text)  # type: ignore[arg-type]
+            return A.DurationLabelFilter(name, cmp_op, ns, val.text)
         if val.kind == "BYTES":
             self.i += 1
             rounded = round_bytes_like_loki(int(val.value))
             size = float(rounded)
-            return A.BytesLabelFilter(name, cmp_op, size, val.text)  # type: ignore[arg-type]
+            return A.BytesLabelFilter(name, cmp_op, size, val.text)
         if val.kind in ("NUMBER", "+", "-"):
             start = val.pos
             # Loki keeps only the literal's value here: a bad number silently becomes 0.
             number, _ = self.parse_literal()
             text = self.query[start : self.toks[self.i - 1].pos + len(self.toks[self.i - 1].text)]
             text = re.sub(r"\s+", "", text)
-            return A.NumericLabelFilter(name, cmp_op, number, text)  # type: ignore[arg-type]
+            return A.NumericLabelFilter(name, cmp_op, number, text)
         raise self.fail(val)
 
 

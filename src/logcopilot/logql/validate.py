@@ -13,11 +13,10 @@ Two passes, in Loki's order:
 
 from __future__ import annotations
 
-import ipaddress
-
 from ..errors import SemanticError
 from . import ast as A
 from .gotext import go_quote as _quote
+from .ippattern import parse_ip_pattern
 from .printer import loki_stage_string
 from .re2check import matches_empty, regex_error
 from .tmplcheck import template_error
@@ -225,15 +224,7 @@ def _line_filter_error(op: str, arg: A.LineFilterArg) -> str | None:
 
 def _valid_ip_pattern(text: str) -> bool:
     try:
-        if "/" in text:
-            ipaddress.ip_network(text, strict=False)
-        elif "-" in text:
-            lo, hi = text.split("-", 1)
-            a, b = ipaddress.ip_address(lo), ipaddress.ip_address(hi)
-            if a.version != b.version or a > b:  # type: ignore[operator]
-                return False
-        else:
-            ipaddress.ip_address(text)
+        parse_ip_pattern(text)
     except ValueError:
         return False
     return True

@@ -83,6 +83,13 @@ def plan_rules(ctx: SystemContext, q: Question, r: Retrieved, window: TimeWindow
             name, source, vtype = _label_fallback(ctx, q)
         if not name and q.shapes and q.intent != "numeric_agg":
             name, source, vtype = _shape_group(ctx, q, plan)
+        if source in ("label", "") and q.intent != "numeric_agg":
+            qg = _quote_group(q, notes)
+            if qg is not None:
+                name, source, vtype = qg
+                if name in ctx.labels:  # an extracted label must not shadow a stream label
+                    vtype = vtype.replace(f"(?P<{name}>", f"(?P<{name}_value>")
+                    name = f"{name}_value"
         plan.group_by, plan.group_source, plan.value_type = name, source, vtype
         # a value the question names is not also the thing grouped by
         if source == "label":
@@ -90,6 +97,29 @@ def plan_rules(ctx: SystemContext, q: Question, r: Retrieved, window: TimeWindow
     if window is not None:
         notes.append(f"time window {window.label}")
     return plan
+
+
+def _quote_group(q: Question, notes: list[str]) -> tuple[str, str, str] | None:
+    """A quoted message with a named placeholder ('No route to <host>') names the value asked
+    for when the target noun is that placeholder: extract what stands there."""
+    from logcopilot.answering.retrieval import stem
+    from logcopilot.answering.question import words
+
+    target = {stem(w) for w in words(q.target)}
+    for phrase in q.quoted:
+        m = re.search(r"<([A-Za-z_][\w-]{0,20})>", phrase)
+        if not m or m.group(1) in ("id",) and not target:
+            continue
+        pname = re.sub(r"\W", "_", m.group(1).lower())
+        if target and stem(pname) not in target and not any(stem(p) in target for p in pname.split("_")):
+            continue
+        before = phrase[: m.start()].split("...")[-1]
+        if not before.strip():
+            continue
+        rx = re.escape(before[-30:].lstrip()).replace(r"\ ", r"\s+") + rf"(?P<{pname}>[^\s\]\[,;\"')(]+)"
+        notes.append(f"group by the value at <{m.group(1)}> in the quoted message")
+        return pname, "regex", rx
+    return None
 
 
 def _shape_group(ctx: SystemContext, q: Question, plan: QueryPlan) -> tuple[str, str, str]:

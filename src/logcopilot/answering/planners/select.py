@@ -201,7 +201,7 @@ def content_words(ctx: SystemContext, q: Question) -> set[str]:
         drop |= {stem(w) for w in words(e.text)}
     for name in ctx.labels:
         drop.add(stem(name))
-    return {stem(w) for w in words(main_clause(q.text))} - drop
+    return {stem(w) for w in words(main_clause(q.text)) if len(w) > 2} - drop
 
 
 def _group_of_top(hits: list[Hit], notes: list[str], q: Question | None = None, ctx: SystemContext | None = None) -> list[Any]:

@@ -36,7 +36,7 @@ _SYSTEM = (
 )
 
 
-def _candidates(ctx: SystemContext, r: Retrieved, draft: QueryPlan, n: int = 6) -> list[Any]:
+def _candidates(ctx: SystemContext, r: Retrieved, draft: QueryPlan, n: int = 5) -> list[Any]:
     ids = list(dict.fromkeys(draft.select.templates + [h.template.template_id for h in r.hits]))[: max(n, len(draft.select.templates))]
     return [t for t in (ctx.template(i) for i in ids) if t is not None]
 
@@ -65,14 +65,13 @@ def build_schema(cands: list[Any], labels: list[str]) -> dict[str, Any]:
 def build_messages(ctx: SystemContext, q: Question, cands: list[Any], draft: QueryPlan) -> list[dict[str, str]]:
     lines = []
     for t in cands:
-        params = ", ".join(f"{p.name}:{p.type}" for p in t.params[:6])
-        lines.append(f"{t.template_id}: {_sanitize(t.template)}  [{t.count} lines; params: {params}]")
-    labels = ", ".join(f"{k} ({', '.join(list(v)[:5])})" for k, v in ctx.labels.items())
+        params = ", ".join(p.name for p in t.params[:5])
+        lines.append(f"{t.template_id}: {_sanitize(t.template, 110)} [params: {params or '-'}]")
+    labels = ", ".join(ctx.labels)
     suggestion = {"intent": draft.intent, "templates": draft.select.templates, "group_by": draft.group_by,
                   "agg": draft.agg if draft.intent == "numeric_agg" else "", "k": draft.k, "first": draft.first}
     user = (
         f"Question: {q.text}\n\n"
-        "Intents: count, distinct_count, topk, argmax_time, first_last, existence, lookup, numeric_agg, ratio, workflow.\n"
         f"Stream labels: {labels or 'none'}\n"
         "DATA (log templates, <*> = variable part):\n```\n" + "\n".join(lines) + "\n```\n"
         f"Suggested plan: {json.dumps(suggestion)}\n"

@@ -23,8 +23,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from logcopilot.engine.stages.gofmt import go_print, truth
 from logcopilot.errors import SemanticError, UnsupportedError
+from logcopilot.logql.gotext import go_unquote
 from logcopilot.logql.tmplcheck import GO_TEMPLATE_BUILTINS, TEMPLATE_FUNCTIONS
 
 if TYPE_CHECKING:  # goexec imports this module: a runtime import would be circular
@@ -129,14 +129,9 @@ class _Lexer:
 def _unquote(tok: str) -> str:
     if tok[0] == "`":
         return tok[1:-1]
-    body = tok[1:-1]
-    if "\\" not in body:
-        return body
-    import ast as _ast
-
     try:
-        return str(_ast.literal_eval('"' + body + '"'))
-    except (ValueError, SyntaxError) as exc:
+        return go_unquote(tok[1:-1])
+    except ValueError as exc:
         raise SemanticError(f"template: bad string {tok}") from exc
 
 
@@ -401,5 +396,3 @@ class Template:
 def compile_template(src: str, name: str, funcs: Mapping[str, GoFunc]) -> Template:
     return Template(src, name, funcs)
 
-
-__all__ += ["go_print", "truth"]

@@ -9,60 +9,37 @@ tests each run that parses as an address.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable
 
 import re2
 
 from logcopilot.errors import SemanticError
+from logcopilot.logql.ippattern import parse_ip_address, parse_ip_pattern
 
 __all__ = ["compile_ip_contains", "compile_ip_test"]
 
-_Addr = ipaddress.IPv4Address | ipaddress.IPv6Address
 _CANDIDATE = re2.compile(r"[0-9A-Fa-f:.]+")
-
-
-def _parse_addr(text: str) -> _Addr | None:
-    try:
-        return ipaddress.ip_address(text)
-    except ValueError:
-        return None
 
 
 def compile_ip_test(pattern: str) -> Callable[[str], bool]:
     """A predicate: is the whole text an address inside ``pattern``?"""
-    pattern = pattern.strip()
-    if "/" in pattern:
-        try:
-            net = ipaddress.ip_network(pattern, strict=False)
-        except ValueError as exc:
-            raise SemanticError(f"invalid ip filter {pattern!r}: {exc}") from exc
+    try:
+        pat = parse_ip_pattern(pattern.strip())
+    except ValueError as exc:
+        raise SemanticError(f"invalid ip filter {pattern!r}: {exc}") from exc
+    if pat.low == pat.high:
+        single = pat.low
 
-        def in_net(text: str) -> bool:
-            addr = _parse_addr(text)
-            return addr is not None and addr.version == net.version and addr in net
+        def equal(text: str) -> bool:
+            return parse_ip_address(text) == single
 
-        return in_net
-    if "-" in pattern:
-        lo_s, _, hi_s = pattern.partition("-")
-        lo, hi = _parse_addr(lo_s.strip()), _parse_addr(hi_s.strip())
-        if lo is None or hi is None or lo.version != hi.version:
-            raise SemanticError(f"invalid ip range {pattern!r}")
+        return equal
 
-        def in_range(text: str) -> bool:
-            addr = _parse_addr(text)
-            return addr is not None and addr.version == lo.version and lo <= addr <= hi  # type: ignore[operator]
+    def inside(text: str) -> bool:
+        addr = parse_ip_address(text)
+        return addr is not None and pat.contains(addr)
 
-        return in_range
-    single = _parse_addr(pattern)
-    if single is None:
-        raise SemanticError(f"invalid ip address {pattern!r}")
-
-    def equal(text: str) -> bool:
-        addr = _parse_addr(text)
-        return addr is not None and addr == single
-
-    return equal
+    return inside
 
 
 def compile_ip_contains(pattern: str) -> Callable[[str], bool]:

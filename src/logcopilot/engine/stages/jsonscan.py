@@ -93,6 +93,14 @@ def _token_end(s: str, i: int) -> int:
 _ESC = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 
+def _hex4(s: str, i: int) -> int:
+    """Go's ``getu4``: the four hex digits at ``i`` as a number, -1 if they are not that."""
+    digits = s[i : i + 4]
+    if len(digits) != 4 or not all(c in "0123456789abcdefABCDEF" for c in digits):
+        return -1
+    return int(digits, 16)
+
+
 def unescape(raw: str) -> str:
     """Decode JSON string escapes; raises :class:`JsonScanError` on a bad one."""
     if "\\" not in raw:
@@ -113,16 +121,12 @@ def unescape(raw: str) -> str:
             out.append(_ESC[e])
             i += 2
         elif e == "u":
-            try:
-                cp = int(raw[i + 2 : i + 6], 16)
-            except ValueError:
-                raise JsonScanError(BAD_ESCAPE) from None
+            cp = _hex4(raw, i + 2)
+            if cp < 0:
+                raise JsonScanError(BAD_ESCAPE)
             i += 6
             if 0xD800 <= cp < 0xDC00 and raw[i : i + 2] == "\\u":
-                try:
-                    lo = int(raw[i + 2 : i + 6], 16)
-                except ValueError:
-                    lo = 0
+                lo = _hex4(raw, i + 2)
                 if 0xDC00 <= lo < 0xE000:
                     cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)
                     i += 6

@@ -16,7 +16,7 @@ within one line, and label hints.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 
 __all__ = ["ERROR", "ERROR_DETAILS", "LineState", "add_parsed", "sanitize_key"]
 
@@ -29,7 +29,8 @@ class LineState:
 
     __slots__ = ("base", "labels", "line", "ts")
 
-    def __init__(self, ts: int, line: str, labels: dict[str, str], base: frozenset[str] | set[str]) -> None:
+    def __init__(self, ts: int, line: str, labels: dict[str, str], base: Container[str]) -> None:
+        # ``base``: the stream labels (a set, or the label mapping itself): only ``in`` is used.
         self.ts = ts
         self.line = line
         self.labels = labels

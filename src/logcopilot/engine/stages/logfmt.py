@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from logcopilot.engine.stages.jsonscan import JsonScanError, unescape
 from logcopilot.engine.stages.labels import LineState, add_parsed, sanitize_key
 from logcopilot.logql.ast import LogfmtParser
 
@@ -23,36 +24,14 @@ __all__ = ["LogfmtStage", "scan_logfmt"]
 
 LOGFMT_ERR = "LogfmtParserErr"
 
-_ESC = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
-
 
 def _unquote(body: str) -> str | None:
-    if "\\" not in body:
-        return body
-    out: list[str] = []
-    i = 0
-    n = len(body)
-    while i < n:
-        c = body[i]
-        if c != "\\":
-            out.append(c)
-            i += 1
-            continue
-        if i + 1 >= n:
-            return None
-        e = body[i + 1]
-        if e in _ESC:
-            out.append(_ESC[e])
-            i += 2
-        elif e == "u":
-            try:
-                out.append(chr(int(body[i + 2 : i + 6], 16)))
-            except ValueError:
-                return None
-            i += 6
-        else:
-            return None
-    return "".join(out)
+    """A quoted value's body decoded; None when an escape is bad. Loki's logfmt decoder
+    unquotes with encoding/json's rules, so the JSON stage's decoder is reused."""
+    try:
+        return unescape(body)
+    except JsonScanError:
+        return None
 
 
 # Control bytes that logfmt treats as separators but str.split() does not.
