@@ -4,6 +4,9 @@ In: a ``StreamSelector`` (and a tenant). Out: the matching streams as ``(stream_
 in stream-id order. Equality matchers narrow the candidates in SQL (``labels->>'k' = ?``);
 every matcher is then checked in Python with Prometheus semantics (a missing label is "",
 regexes fully anchored), so the answer never depends on how much SQL could express.
+
+A cursor from a ``Store`` uses the store's in-memory stream index (read once per store
+generation) instead of a DuckDB round trip per query; any other connection reads the table.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import json
 import duckdb
 
 from logcopilot.engine.matchers import compile_matcher
-from logcopilot.engine.store import DEFAULT_TENANT
+from logcopilot.engine.store import DEFAULT_TENANT, store_of
 from logcopilot.logql.ast import Matcher, StreamSelector
 
 __all__ = ["ResolvedStream", "matches_labels", "resolve_streams"]
@@ -33,6 +36,16 @@ def resolve_streams(
     cur: duckdb.DuckDBPyConnection, selector: StreamSelector, tenant: str = DEFAULT_TENANT
 ) -> list[ResolvedStream]:
     """The streams of ``tenant`` whose labels satisfy every matcher of ``selector``."""
+    store = store_of(cur)
+    if store is not None:
+        idx = store.stream_index(tenant)
+        candidates = idx.rows
+        for m in selector.matchers:
+            if m.op == "=" and m.value != "":
+                candidates = idx.by_pair.get((m.name, m.value), ())
+                break
+        # copies: callers may add labels to what they get back
+        return [(sid, dict(labels)) for sid, labels in candidates if matches_labels(selector.matchers, labels)]
     sql = "SELECT stream_id, labels FROM streams WHERE tenant = ?"
     params: list[object] = [tenant]
     for m in selector.matchers:

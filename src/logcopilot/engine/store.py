@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -29,7 +30,7 @@ import duckdb
 
 from logcopilot.errors import StoreError
 
-__all__ = ["DEFAULT_TENANT", "Store", "Stream", "labels_key", "migrations"]
+__all__ = ["DEFAULT_TENANT", "Store", "Stream", "StreamIndex", "labels_key", "migrations", "store_of"]
 
 DEFAULT_TENANT = "fake"  # Loki's tenant name when auth is disabled
 _MIGRATION_RE = re.compile(r"^m(\d{3})_[a-z0-9_]+\.sql$")
@@ -53,6 +54,26 @@ def migrations() -> list[tuple[int, str, str]]:
     if len(set(numbers)) != len(numbers):
         raise StoreError(f"duplicate migration numbers in {sorted(numbers)}")
     return found
+
+
+# Which Store a cursor came from, so code that is handed only a cursor (the selector resolver)
+# can use the Store's in-memory stream index. Weak: a closed, dropped cursor leaves no entry.
+_OWNERS: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, Store] = weakref.WeakKeyDictionary()
+
+
+def store_of(cur: duckdb.DuckDBPyConnection) -> Store | None:
+    """The ``Store`` whose ``con``/``cursor()`` gave ``cur``, or None for a foreign connection."""
+    return _OWNERS.get(cur)
+
+
+@dataclass(frozen=True)
+class StreamIndex:
+    """One tenant's streams at one store generation: rows in stream-id order, and the rows
+    holding each ``(label, value)`` pair (for equality matchers)."""
+
+    generation: int
+    rows: tuple[tuple[int, dict[str, str]], ...]
+    by_pair: dict[tuple[str, str], tuple[tuple[int, dict[str, str]], ...]]
 
 
 @dataclass(frozen=True)
@@ -80,6 +101,10 @@ class Store:
             raise StoreError(f"cannot open store {self.path}: {exc}") from None
         self._lock = threading.RLock()
         self._stream_cache: dict[tuple[str, str], int] = {}
+        # Bumped whenever streams (or entries) may have changed; caches key on it.
+        self.generation = 0
+        self._index: dict[str, StreamIndex] = {}
+        _OWNERS[self.con] = self
         if not read_only:
             self.migrate()
 
@@ -100,7 +125,40 @@ class Store:
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A new cursor on the same database, for use from another thread."""
-        return self.con.cursor()
+        cur = self.con.cursor()
+        _OWNERS[cur] = self
+        return cur
+
+    def touch(self) -> None:
+        """Note that streams or entries changed (call after a write commits or rolls back)."""
+        with self._lock:
+            self.generation += 1
+
+    def stream_index(self, tenant: str = DEFAULT_TENANT) -> StreamIndex:
+        """The tenant's streams, read from DuckDB once per generation.
+
+        The generation is read before the table, so a write that lands during the read
+        leaves an index stamped with the old generation, which the next call replaces.
+        """
+        gen = self.generation
+        idx = self._index.get(tenant)
+        if idx is not None and idx.generation == gen:
+            return idx
+        cur = self.cursor()
+        try:
+            raw = cur.execute(
+                "SELECT stream_id, labels FROM streams WHERE tenant = ? ORDER BY stream_id", [tenant]
+            ).fetchall()
+        finally:
+            cur.close()
+        rows = tuple((int(sid), json.loads(labels)) for sid, labels in raw)
+        pairs: dict[tuple[str, str], list[tuple[int, dict[str, str]]]] = {}
+        for row in rows:
+            for item in row[1].items():
+                pairs.setdefault(item, []).append(row)
+        idx = StreamIndex(gen, rows, {k: tuple(v) for k, v in pairs.items()})
+        self._index[tenant] = idx
+        return idx
 
     # -- schema ----------------------------------------------------------------------
     def migrate(self) -> list[str]:
@@ -148,6 +206,7 @@ class Store:
                     "INSERT INTO streams (stream_id, tenant, labels_key, labels) VALUES (?, ?, ?, ?)",
                     [sid, tenant, key, json.dumps(dict(sorted(labels.items())), ensure_ascii=False)],
                 )
+                self.generation += 1
             else:
                 sid = int(row[0])
         self._stream_cache[(tenant, key)] = sid
