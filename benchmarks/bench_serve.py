@@ -12,8 +12,9 @@ its own keep-alive connection, cycling through a mix of simple queries:
 - instant metric:  ``sum by (level) (count_over_time({system="openstack"}[1d]))``
 
 Bounded in both count (``--requests``) and time (``--seconds``); loopback only. Reports
-throughput (successful queries per second) and p50/p90/p99/max latency, overall and per
-query, as JSON on stdout and in ``benchmarks/out/serve.json``. The goal: 500 simple
+throughput (successful queries per second), p50/p90/p99/max latency, overall and per
+query, and the server process's CPU time per query (user + system, from ``/proc``: on a
+shared, loaded machine this is steadier than wall-clock figures), as JSON on stdout and in ``benchmarks/out/serve.json``. The goal: 500 simple
 queries/s with p99 under 100 ms.
 
 Usage::
@@ -88,6 +89,15 @@ def _start(db: str) -> tuple[subprocess.Popen[bytes], int]:
             time.sleep(0.1)
     proc.kill()
     raise SystemExit(f"serve did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process and its threads (Linux ``/proc``; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _pct(xs: list[float], q: float) -> float:
@@ -180,7 +190,11 @@ def main() -> None:
                     raise SystemExit(f"query {name!r} failed: {resp.status} {doc}")
                 checks[name] = len(doc["data"]["result"])
             drive(port, args.warmup, args.concurrency, 30)
+            cpu0 = _cpu_s(proc.pid)
             result = drive(port, args.requests, args.concurrency, args.seconds)
+            cpu = _cpu_s(proc.pid) - cpu0
+            ok = int(result["ok"])  # type: ignore[call-overload]
+            result["server_cpu_ms_per_query"] = round(cpu * 1e3 / ok, 3) if ok else float("nan")
         finally:
             proc.terminate()
             proc.wait(timeout=20)

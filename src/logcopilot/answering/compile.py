@@ -238,6 +238,8 @@ def slot_regex(template: str, position: int, name: str, value_type: str = "", wi
     lead = ""
     if value_type in ("ip", "ip:port", "int", "float", "number", "port"):
         lead = r"[^\d\s]*"  # a '/' or '[' glued to the value in the log
+    elif value_type == "uuid":
+        lead = r"\S*?"  # an id glued inside a longer token ('[OrderId:<uuid>,')
     body = re.escape(pre) + lead + f"(?P<{name}>{vre})"
     if post:
         if vre in (r"\S+",):

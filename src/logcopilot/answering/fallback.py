@@ -34,6 +34,23 @@ def _mask(line: str) -> tuple[str, list[str]]:
     return " ".join(out), params
 
 
+_TYPES = (
+    ("uuid", re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"), False),
+    ("ip:port", re.compile(r"\d{1,3}(?:\.\d{1,3}){3}:\d+"), False),
+    ("ip", re.compile(r"\d{1,3}(?:\.\d{1,3}){3}"), False),
+    ("int", re.compile(r"-?\d+"), True),
+    ("float", re.compile(r"-?\d+(?:\.\d+)?"), True),
+)
+
+
+def _type_of(examples: list[str]) -> str:
+    """The value type every example shows (whole token for numbers, inside it for ids/IPs)."""
+    for name, rx, whole in _TYPES:
+        if examples and all((rx.fullmatch(v) if whole else rx.search(v)) for v in examples):
+            return name
+    return "string"
+
+
 _CACHE: dict[tuple[str, str, int], list[Any]] = {}
 
 
@@ -68,9 +85,9 @@ def _mine(store: Store, system: str) -> list[Any]:
             slots[i][v] += 1
     out: list[Any] = []
     for i, (tpl, n) in enumerate(counts.most_common()):
-        params_info = [
-            ParameterInfo(pos, f"p{pos}", "string", [v for v, _ in c.most_common(20)], len(c), sum(c.values()), None, None)
-            for pos, c in enumerate(values[tpl])
-        ]
+        params_info = []
+        for pos, c in enumerate(values[tpl]):
+            ex = [v for v, _ in c.most_common(20)]
+            params_info.append(ParameterInfo(pos, f"p{pos}", _type_of(ex), ex, len(c), sum(c.values()), None, None))
         out.append(TemplateInfo(f"L{i + 1}", tpl, n, examples[tpl], params_info, None, ""))
     return out

@@ -31,6 +31,14 @@ __all__ = ["MAX_BUCKETS", "can_fast_count", "fast_count"]
 
 _OPS = ("count_over_time", "rate", "bytes_over_time", "bytes_rate")
 MAX_BUCKETS = 2_000_000
+# Up to this many matching rows are grouped here (numpy): DuckDB's hash aggregate costs ~1 ms
+# of setup even for a hundred rows, more than fetching and grouping them (a short query's main
+# cost). A larger match stops reading at this many rows and is grouped by SQL instead; which
+# path a repeated query shape needed last time is remembered, so it pays that only once.
+SMALL_ROWS = 4096
+# query shape -> whether it matched more than SMALL_ROWS rows last time (a hint only: both
+# paths give the same answer)
+_LARGE: dict[tuple[object, ...], bool] = {}
 
 
 def can_fast_count(ra: ast.RangeAggregation, steps_ns: np.ndarray, grouping: ast.Grouping | None = None) -> bool:
@@ -51,6 +59,40 @@ def can_fast_count(ra: ast.RangeAggregation, steps_ns: np.ndarray, grouping: ast
         if grouping is None or grouping.without or any(n.endswith("_extracted") for n in grouping.labels):
             return False
     return _bucket_count(steps_ns, ra.range.range_ns) <= MAX_BUCKETS
+
+
+def _small_scan(cur: duckdb.DuckDBPyConnection, inner: str, params: list[object]) -> list[tuple] | None:
+    """The grouped rows ``(stream_id, metadata, k, count, bytes, *extracted)`` of a scan that
+    matches at most ``SMALL_ROWS`` rows, grouped here exactly as ``GROUP BY ALL`` would
+    (equal keys together, NULL equal to NULL); None when the scan matches more."""
+    res = cur.execute(f"SELECT * FROM ({inner}) LIMIT {SMALL_ROWS + 1}", params).fetchnumpy()
+    cols = list(res.values())
+    n = len(cols[0])
+    if n > SMALL_ROWS:
+        return None
+    if n == 0:
+        return []
+    sid, md, k, b = (np.asarray(res[c]) for c in ("stream_id", "metadata", "k", "b"))
+    if len(cols) == 4 and np.ma.getmaskarray(res["metadata"]).all():
+        # the usual case, no metadata and no extracted labels: group (stream, bucket) in numpy
+        k = k.astype(np.int64)
+        width = int(k.max()) + 1
+        keys, inv = np.unique(sid.astype(np.int64) * width + k, return_inverse=True)
+        counts = np.bincount(inv)
+        nbytes = np.bincount(inv, weights=b.astype(np.float64))
+        return [(int(key // width), None, int(key % width), int(c), float(nb))
+                for key, c, nb in zip(keys.tolist(), counts.tolist(), nbytes.tolist())]
+    groups: dict[tuple, list[int]] = {}
+    lists = [res[c].tolist() for c in res]  # masked (NULL) values become None
+    for sid_v, md_v, k_v, b_v, *extra in zip(*lists):
+        key = (sid_v, md_v, k_v, *extra)
+        acc = groups.get(key)
+        if acc is None:
+            groups[key] = [1, b_v]
+        else:
+            acc[0] += 1
+            acc[1] += b_v
+    return [(key[0], key[1], key[2], cnt, nbytes, *key[3:]) for key, (cnt, nbytes) in groups.items()]
 
 
 def _gcd_width(steps_ns: np.ndarray, range_ns: int) -> int:
@@ -100,9 +142,19 @@ def fast_count(
         plan, columns=f"stream_id, metadata, (ts - ? + ? - 1) // ? AS k, strlen(line) AS b{ex_cols}"
     )
     keys = "".join(f", x{i}" for i in range(len(extracted))) + (", hit" if extracted else "")
-    sql = f"SELECT stream_id, metadata, k, count(*), sum(b){keys} FROM ({inner}) GROUP BY ALL"
+    all_params = [base, g, g] + ex_params + params
+    # the query's shape: everything but where its time range starts
+    shape = (inner, g, plan.hi_ns - plan.lo_ns, repr([p for p in all_params if p not in (base, plan.lo_ns, plan.hi_ns)]))
     try:
-        rows = cur.execute(sql, [base, g, g] + ex_params + params).fetchall()
+        rows = None if _LARGE.get(shape) else _small_scan(cur, inner, all_params)
+        if len(_LARGE) > 4096:
+            _LARGE.clear()
+        _LARGE[shape] = rows is None
+        if rows is None:
+            sql = f"SELECT stream_id, metadata, k, count(*), sum(b){keys} FROM ({inner}) GROUP BY ALL"
+            rows = cur.execute(sql, all_params).fetchall()
+            if sum(int(r[3]) for r in rows) <= SMALL_ROWS:
+                _LARGE[shape] = False  # it has shrunk: try the small path next time
     except duckdb.Error as exc:
         raise QueryError(f"count scan failed: {exc}", status=500) from None
     per_series: dict[str, tuple[dict[str, str], np.ndarray, np.ndarray]] = {}

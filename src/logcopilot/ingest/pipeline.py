@@ -224,6 +224,7 @@ def _ingest_one(
         con.execute("ROLLBACK")
         raise
     finally:
+        store.touch()  # entries changed (or a rollback undid them): drop caches keyed on them
         _cleanup(store)
     report.seconds = time.perf_counter() - started
     return report

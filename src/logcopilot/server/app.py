@@ -11,6 +11,7 @@ queries run in Starlette's thread pool.
 
 from __future__ import annotations
 
+import functools
 import json
 import urllib.parse
 from typing import Any
@@ -85,7 +86,11 @@ def create_app(store: Store, *, auth_enabled: bool | None = None, token: str | N
     ``auth_enabled``/``token`` (default: ``LOGCOPILOT_AUTH_ENABLED``/``LOGCOPILOT_TOKEN``) as in
     ``server/tenancy.py``; extra endpoints come from ``server/extras.py`` and ``/openapi.json``.
     """
-    from logcopilot.logql import parse
+    from logcopilot.logql import parse as parse_query
+
+    # The AST is immutable (frozen dataclasses of tuples), so one parse serves every repeat of
+    # a query text; a text that fails to parse is not cached and raises the same error again.
+    parse = functools.lru_cache(maxsize=512)(parse_query)
 
     def run_range(p: Params, tenant: str) -> dict[str, Any]:
         rp = parse_range_params(p)

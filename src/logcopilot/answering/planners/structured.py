@@ -22,8 +22,8 @@ from typing import Any
 
 from logcopilot.answering.plan import PLAN_INTENTS, QueryPlan
 from logcopilot.answering.planners.select import choose_group
-from logcopilot.answering.question import Question
-from logcopilot.answering.retrieval import Retrieved, SystemContext
+from logcopilot.answering.question import Question, words
+from logcopilot.answering.retrieval import Retrieved, SystemContext, stem
 from logcopilot.errors import LLMResponseError
 
 __all__ = ["build_schema", "build_messages", "plan_structured"]
@@ -111,9 +111,14 @@ def plan_structured(ctx: SystemContext, q: Question, r: Retrieved, draft: QueryP
         if gb and gb in ctx.labels:
             plan.group_by, plan.group_source, plan.value_type = gb, "label", ""
         elif gb and gb in names:
-            if gb != draft.group_by:
+            # a small model's pick replaces the analyser's only when the question's noun backs it
+            target = {stem(w) for w in words(q.target)}
+            backed = bool(target & {stem(x) for x in gb.split("_")})
+            if gb != draft.group_by and (backed or not draft.group_by):
                 plan.group_by, plan.group_source = gb, "param"
-        elif not plan.group_by or plan.group_by not in names | set(ctx.labels):
+                plan.notes.append(f"model chose to group by {gb}")
+        elif not plan.group_by or (plan.group_source == "param" and plan.group_by not in names):
+            # the analyser's header-field / shape / borrowed groupings stay; a param must exist
             plan.group_by, plan.group_source, plan.value_type = choose_group(
                 ctx, q, plan.select.templates, plan.notes, numeric=plan.intent == "numeric_agg")
     if plan.intent == "numeric_agg" and data.get("agg") in ("avg", "max", "min", "sum"):
