@@ -140,6 +140,8 @@ def main() -> None:
     ap.add_argument("--lines", type=int, default=10_000_000)
     ap.add_argument("--dir", default=None, help="where to write the synthetic logs (default: a temp dir)")
     ap.add_argument("--keep", action="store_true", help="keep the generated files and store")
+    ap.add_argument("--out", default=str(Path(__file__).resolve().parent / "out" / "ingest.json"),
+                    help="where to write the JSON summary")
     args = ap.parse_args()
     work = Path(args.dir or tempfile.mkdtemp(prefix="lc-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -188,9 +190,8 @@ def main() -> None:
     }
     text = json.dumps(summary, indent=2)
     print(text)
-    out = Path(__file__).parent / "out"
-    out.mkdir(exist_ok=True)
-    (out / "ingest.json").write_text(text + "\n")
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(text + "\n")
     if not args.keep:
         for p in work.iterdir():
             p.unlink()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from logcopilot.errors import InputError
+from logcopilot.logql.gotext import go_quote
 
 __all__ = [
     "InstantParams",
@@ -94,17 +95,13 @@ def parse_time_ns(value: str, name: str) -> int:
         n = int(value)
         if not (-(2**63) <= n < 2**63):
             raise InputError(
-                f"could not parse '{name}' parameter: strconv.ParseInt: parsing {_goq(value)}: value out of range"
+                f"could not parse '{name}' parameter: strconv.ParseInt: parsing {go_quote(value)}: value out of range"
             )
         return n * 10**9 if len(value) <= 10 else n
     ns = _rfc3339_ns(value)
     if ns is not None:
         return ns
-    raise InputError(f"could not parse '{name}' parameter: strconv.ParseInt: parsing {_goq(value)}: invalid syntax")
-
-
-def _goq(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    raise InputError(f"could not parse '{name}' parameter: strconv.ParseInt: parsing {go_quote(value)}: invalid syntax")
 
 
 def _now_ns() -> int:
@@ -118,7 +115,7 @@ def _limit(params: Mapping[str, str]) -> int:
     try:
         limit = int(raw)
     except ValueError:
-        raise InputError(f"strconv.ParseInt: parsing {_goq(raw)}: invalid syntax") from None
+        raise InputError(f"strconv.ParseInt: parsing {go_quote(raw)}: invalid syntax") from None
     if limit <= 0:
         raise InputError("limit must be a positive value")
     if limit > MAX_ENTRIES_LIMIT:
@@ -145,11 +142,11 @@ def _seconds_or_duration(raw: str, name: str) -> int:
         f = None
     if f is not None:
         if not math.isfinite(f):
-            raise InputError(f"cannot parse {_goq(raw)} to a valid duration")
+            raise InputError(f"cannot parse {go_quote(raw)} to a valid duration")
         return round(f * 10**9)
     d = parse_duration_ns(raw)
     if d is None:
-        raise InputError(f"cannot parse {_goq(raw)} to a valid duration")
+        raise InputError(f"cannot parse {go_quote(raw)} to a valid duration")
     return d
 
 
