@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 
 from logcopilot.engine.store import Store
+from shared_data import SHARED
 
-CORPUS = Path("/work/shared/loki-corpus")
+CORPUS = SHARED / "loki-corpus"
 
 
 def free_port() -> int:

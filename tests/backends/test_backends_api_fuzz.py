@@ -24,8 +24,9 @@ from logcopilot.engine.push import push_json
 from logcopilot.engine.store import Store
 from logcopilot.server.app import create_app
 from logcopilot.server.openapi import openapi_document
+from shared_data import SHARED
 
-SYNTHETIC = Path("/work/shared/loki-corpus/data/synthetic.json")
+SYNTHETIC = SHARED / "loki-corpus/data/synthetic.json"
 T0 = 1704067200
 
 schema = schemathesis.openapi.from_dict(openapi_document())

@@ -17,8 +17,9 @@ from logcopilot.engine.store import Store
 from logcopilot.engine.writer import loki_timestamps
 from logcopilot.ingest.loki_target import OLD_SAMPLES_FIX, batches, push_files
 from logcopilot.ingest.pipeline import ingest_files
+from shared_data import SHARED
 
-LOGHUB = Path("/work/shared/datasets/loghub-2k")
+LOGHUB = SHARED / "datasets/loghub-2k"
 FORMATS = json.loads((LOGHUB / "formats.json").read_text()) if LOGHUB.exists() else {}
 YEARS = {"OpenSSH": 2015, "Proxifier": 2017, "Mac": 2017}
 

@@ -18,8 +18,9 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from shared_data import SHARED
 
-CORPUS = Path("/work/shared/loki-corpus")
+CORPUS = SHARED / "loki-corpus"
 KNOWN = Path(__file__).resolve().parents[1] / "fixtures" / "conformance_known_failures.txt"
 
 pytestmark = pytest.mark.skipif(not (CORPUS / "cases.jsonl").exists(), reason="Loki corpus not available")

@@ -18,8 +18,9 @@ from logcopilot.engine.matchers import compile_matcher
 from logcopilot.engine.pipeline import Pipeline
 from logcopilot.engine.results import labels_string
 from logcopilot.logql.ast import Stage
+from shared_data import SHARED
 
-CORPUS = Path("/work/shared/loki-corpus")
+CORPUS = SHARED / "loki-corpus"
 _MATCHER = re.compile(r'(\w+)\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\.)*)"|`([^`]*)`)')
 
 

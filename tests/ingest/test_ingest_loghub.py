@@ -17,9 +17,10 @@ import pytest
 from logcopilot.engine.store import Store
 from logcopilot.ingest.formats import compile_format, format_for_system
 from logcopilot.ingest.pipeline import ingest_files
+from shared_data import SHARED
 
-LOGHUB = Path("/work/shared/datasets/loghub-2k")
-CORPUS = Path("/work/shared/loki-corpus/data")
+LOGHUB = SHARED / "datasets/loghub-2k"
+CORPUS = SHARED / "loki-corpus/data"
 FORMATS = json.loads((LOGHUB / "formats.json").read_text()) if LOGHUB.exists() else {}
 YEARS = {"OpenSSH": 2015, "Proxifier": 2017, "Mac": 2017}
 

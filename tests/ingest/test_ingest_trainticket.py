@@ -10,8 +10,9 @@ import pytest
 from logcopilot.engine.store import Store
 from logcopilot.ingest.formats import format_for_system
 from logcopilot.ingest.pipeline import ingest_files
+from shared_data import SHARED
 
-TT = Path("/work/shared/datasets/trainticket/trainticket.log")
+TT = SHARED / "datasets/trainticket/trainticket.log"
 
 
 @pytest.mark.skipif(not TT.exists(), reason="shared TrainTicket data not present")

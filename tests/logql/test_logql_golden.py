@@ -4,7 +4,7 @@
   prints as ``canonical``, and the canonical text re-parses to the same tree.
 * ``tests/fixtures/logql/invalid.jsonl``: ``{"query", "error", "kind", "line"?, "col"?}`` -
   the exact message Loki's shape gives, with the error class and position.
-* the corpus (``/work/shared/loki-corpus/cases.jsonl``): each query either parses and
+* the corpus (``shared/loki-corpus/cases.jsonl``): each query either parses and
   round-trips, or - where Loki answered 400 with a parse error - fails with that exact text.
 
 Adding a case is adding a line to a fixture.
@@ -19,9 +19,10 @@ import pytest
 
 from logcopilot import errors
 from logcopilot.logql import parse, to_logql
+from shared_data import SHARED
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "logql"
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "loki-corpus" / "cases.jsonl"
+CORPUS = SHARED / "loki-corpus" / "cases.jsonl"
 
 
 def _load(name: str) -> list[dict]:
