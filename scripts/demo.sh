@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Install into .venv and run the main job on the embedded default store (a demo home under .logcopilot/).
+# The main job on the embedded default store: install into .venv, ingest the bundled OpenSSH
+# sample, build its knowledge base, and answer a question with the value, the LogQL and the
+# evidence. The demo store lives under .logcopilot/ (set LOGCOPILOT_HOME to put it elsewhere).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 export LOGCOPILOT_HOME="${LOGCOPILOT_HOME:-$PWD/.logcopilot}"
-.venv/bin/logcopilot ingest src/logcopilot/data/OpenSSH_2k.log --system openssh --format OpenSSH --year 2015
-.venv/bin/logcopilot stats
+QUESTION="${1:-Which IP address had the most failed password attempts?}"
+.venv/bin/logcopilot ingest src/logcopilot/data/OpenSSH_2k.log --system openssh --year 2015
+.venv/bin/logcopilot index --system openssh
+.venv/bin/logcopilot ask "$QUESTION" --system openssh

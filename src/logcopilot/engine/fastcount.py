@@ -144,7 +144,8 @@ def fast_count(
     keys = "".join(f", x{i}" for i in range(len(extracted))) + (", hit" if extracted else "")
     all_params = [base, g, g] + ex_params + params
     # the query's shape: everything but where its time range starts
-    shape = (inner, g, plan.hi_ns - plan.lo_ns, repr([p for p in all_params if p not in (base, plan.lo_ns, plan.hi_ns)]))
+    shape = (inner, g, plan.hi_ns - plan.lo_ns, tuple(plan.stream_ids),
+             tuple(p for p in ex_params + params[3:] if isinstance(p, str)))
     try:
         rows = None if _LARGE.get(shape) else _small_scan(cur, inner, all_params)
         if len(_LARGE) > 4096:
