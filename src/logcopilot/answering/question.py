@@ -187,6 +187,8 @@ def _target(text: str) -> str:
         r"\b(?:average|avg|mean|highest|largest|maximum|max|biggest|longest|smallest|lowest|minimum|min|shortest|total|sum of the|sum of)\s+([a-z][\w\s/-]{0,30}?)(?=\s+(?:in|of|for|seen|reported|from|that|across|among|per|was|is|did)\b|[?,.(]|$)",
         r"\blist\s+(?:the\s+|all\s+)?([a-z][\w\s:/-]{0,30}?)(?=\s+(?:from|that|which|who|in|with|of|for)\b|[?,.(]|$)",
         r"\bhow many\s+([a-z][\w\s-]{0,25}?)(?=\s+(?:did|does|do|were|was|are|is|have|has|had)\b|[?,.]|$)",
+        # "name/give/show the top 3 destination addresses for ..."
+        r"\btop[\s-]*(?:\d+|one|two|three|four|five|ten)\s+([a-z][\w\s:/-]{0,30}?)(?=\s+(?:of|in|for|with|that|by|from|behind|among|are|were|is|was)\b|[?,.(]|$)",
     )
     if re.match(r"\s*list\b", low):
         pats = (pats[5],) + pats
@@ -279,7 +281,7 @@ def _intent(low: str, q: Question) -> str:
         return "first_last"
     if re.search(r"^\s*(?:did|was|were|is|are|has|have|does|do|had|can)\b", low) or re.search(r"\b(?:ever|at least once|any\b.*\?$)", low) and not re.search(r"^\s*(?:how|which|what)\b", low):
         return "existence"
-    if q.agg and re.search(r"\b(?:how many|how much|what|which)\b", low) and not re.search(r"\b(?:which|what)\b[^?]*\b(?:most|least)\b[^?]*\b(?:lines?|messages?|times|often|requests|attempts|entries|events)\b", low):
+    if q.agg and re.search(r"\b(?:how many|how much|how long|what|which)\b", low) and not re.search(r"\b(?:which|what)\b[^?]*\b(?:most|least)\b[^?]*\b(?:lines?|messages?|times|often|requests|attempts|entries|events)\b", low):
         if q.agg != "min" or re.search(r"\b(?:smallest|lowest|minimum|min|shortest|fastest)\b", low):
             if not re.search(r"\bhow many (?:distinct|different|unique)\b", low):
                 return "numeric_agg"

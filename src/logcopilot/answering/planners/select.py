@@ -74,6 +74,24 @@ _TARGET_HINTS: dict[str, tuple[str, ...]] = {
     "pid": ("pid", "process"),
 }
 _IP_WORDS = {"ip", "ips", "address", "addresses", "addr"}
+# what people call the thing a stream label / header field names: "which process wrote the
+# most lines" asks for the component ("kernel", "chrome.exe"), "which machine" for the host
+_LABEL_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "component": ("component", "process", "program", "application", "app", "daemon", "module", "logger",
+                  "subsystem", "source", "executable", "binary", "service"),
+    "program": ("program", "process", "application", "app", "executable", "component"),
+    "service": ("service", "microservice", "app", "application", "component"),
+    "host": ("host", "hostname", "machine", "server", "computer"),
+    "node": ("node", "machine", "host", "server"),
+    "user": ("user", "username", "account"),
+}
+
+
+def _label_named(name: str, target_stems: list[str]) -> bool:
+    """Does the target noun name this label/field, directly or by a common synonym?"""
+    if stem(name) in target_stems:
+        return True
+    return any(stem(w) in target_stems for w in _LABEL_SYNONYMS.get(name, ()))
 _NUMERIC_TYPES = {"int", "float", "duration", "size", "number"}
 
 
@@ -357,7 +375,14 @@ def choose_group(ctx: SystemContext, q: Question, template_ids: list[str], notes
             if stem(name) == w and not numeric:
                 notes.append(f"group by stream label {name}")
                 return name, "label", ""
-    field = _field_match(ctx, tw)
+    # "process ids" / "how many processes" count pids, not program names
+    syn_ok = not ({"id", "pid", "number"} & set(tw)) and q.intent not in ("distinct_count", "count")
+    if not numeric and q.target and syn_ok:
+        for name in ctx.labels:
+            if name != "level" and _label_named(name, tw):
+                notes.append(f"'{target}' names the stream label {name}")
+                return name, "label", ""
+    field = _field_match(ctx, tw, synonyms=syn_ok)
     if not template_ids:
         if field:
             notes.append(f"group by header field {field}")
@@ -427,14 +452,20 @@ def choose_group(ctx: SystemContext, q: Question, template_ids: list[str], notes
     return name, "param", vtype
 
 
-def _field_match(ctx: SystemContext, target_stems: list[str]) -> str:
+def _field_match(ctx: SystemContext, target_stems: list[str], synonyms: bool = True) -> str:
     """A header field (``trace_id``, ``pid``) whose leading word the target names."""
     from logcopilot.answering.fields import header_fields
 
-    for name in header_fields(ctx):
+    fields = header_fields(ctx)
+    for name in fields:
         first = stem(name.split("_")[0])
-        if first in target_stems or (name == "pid" and "process" in target_stems):
+        if first in target_stems:
             return name
+    for name in fields if synonyms else ():  # by a synonym: "which process" -> the component field
+        if _label_named(name, target_stems):
+            return name
+    if "pid" in fields and {stem("process"), stem("pid")} & set(target_stems):
+        return "pid"
     return ""
 
 
