@@ -12,12 +12,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 import schemathesis
-from conftest import LiveServer
+from backends_support import LiveServer
 from hypothesis import HealthCheck, settings
 
 from logcopilot.engine.push import push_json

@@ -14,7 +14,7 @@ import os
 from typing import Any
 
 import pytest
-from conftest import CORPUS
+from backends_support import CORPUS
 
 from logcopilot.backends import EmbeddedBackend
 from logcopilot.backends.loki import LokiBackend

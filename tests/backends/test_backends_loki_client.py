@@ -7,7 +7,7 @@ import base64
 import time
 
 import pytest
-from conftest import free_port, ok_vector
+from backends_support import free_port, ok_vector
 
 from logcopilot.backends import EmbeddedBackend, get_backend
 from logcopilot.backends.loki import LokiBackend, format_loki_time, normalize_base_url

@@ -5,7 +5,6 @@ identical (ts, line) repeats 1 ns apart, as documented in ingest/loki_target.py)
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner

@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import httpx
-import pytest
 
 from logcopilot.backends.loki import LokiBackend
 from logcopilot.engine.push import push_json
@@ -157,7 +156,7 @@ def test_logcopilot_serve_command_binds_loopback_with_auth(tmp_path) -> None:
     import sys
     import time
 
-    from conftest import free_port
+    from backends_support import free_port
 
     port = free_port()
     proc = subprocess.Popen(

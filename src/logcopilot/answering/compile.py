@@ -345,9 +345,37 @@ def instant_span(ctx: SystemContext, plan: QueryPlan) -> tuple[int, int, int]:
     return rng, end, end - rng
 
 
+def _narrow_to_extractable(ctx: SystemContext, plan: QueryPlan, notes: list[str]) -> None:
+    """When one regex cannot pull the grouped parameter out of every chosen template (the
+    slot sits in different contexts), keep the templates that share one extraction, the
+    group with the most lines, rather than failing the whole question."""
+    tids = plan.select.templates
+    if plan.group_source != "param" or not plan.group_by or len(tids) < 2:
+        return
+    if extraction_for(ctx, tids, plan.group_by, plan.value_type, []) is not None:
+        return
+    groups: dict[str, list[str]] = {}
+    for tid in tids:
+        ex = extraction_for(ctx, [tid], plan.group_by, plan.value_type, [])
+        if ex is not None:
+            groups.setdefault(ex, []).append(tid)
+    if not groups:
+        return
+
+    def lines(g: list[str]) -> int:
+        return sum(int(getattr(ctx.template(t), "count", 0) or 0) for t in g)
+
+    best = max(groups.values(), key=lines)
+    plan.select.templates = best
+    msg = f"{plan.group_by} is extractable with one regex from {best} only: narrowed to them"
+    notes.append(msg)
+    plan.notes.append(msg)
+
+
 def compile_plan(ctx: SystemContext, plan: QueryPlan) -> Compiled:
     """Turn a plan into the queries that answer it."""
     notes: list[str] = []
+    _narrow_to_extractable(ctx, plan, notes)
     selector, pairs, lfilters = selection_filters(ctx, plan.select, notes)
     rng, t_eval, t_start = instant_span(ctx, plan)
     R = fmt_duration(rng)

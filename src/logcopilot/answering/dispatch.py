@@ -2,7 +2,9 @@
 
 In: an analysed ``Question``. Out: ``"data"`` (needs a query: counts, times, values),
 ``"knowledge"`` (answered from templates, summaries and the workflow graph: "what does this
-message mean", "what usually happens after X"), or ``"both"`` (explain and quantify).
+message mean"), or ``"both"`` (explain and quantify; also "what usually happens after X",
+which the data's sessions answer and the knowledge base explains, and which falls back to the
+workflow successor graph when no query can answer it).
 
 Example::
 
@@ -34,7 +36,9 @@ def dispatch(q: Question) -> str:
     if q.empty:
         return "data"
     know = bool(_KNOWLEDGE.search(q.text)) or q.intent == "knowledge"
-    data = bool(_DATA.search(q.text)) and q.intent != "knowledge"
+    # "what usually happens after X" is answered from the successor graph *and* the data:
+    # the sessions in the log say what actually followed, the knowledge base explains it
+    data = (bool(_DATA.search(q.text)) or q.intent == "workflow") and q.intent != "knowledge"
     if know and data:
         return "both"
     if know:

@@ -48,6 +48,11 @@ def _from_spec(spec: str, anchored: bool) -> dict[str, str]:
         before = _plain(pieces[i - 1]) if i > 0 else ""
         after = _plain(pieces[i + 1]) if i + 1 < len(pieces) else ""
         stop = after[:1] if after[:1] and not after[:1].isspace() else ""
+        tail_spec = "".join(pieces[i + 1:])
+        opt = re.match(r"\((.*?)\)\?", tail_spec)
+        if opt:  # an optional group follows ("(\[<PID>\])?: "): stop at its start or at what follows it
+            inner, rest = _plain(opt.group(1))[:1], _plain(tail_spec[opt.end():])[:1]
+            stop = "".join(c for c in (inner, rest) if c and not c.isspace() and c not in "()?<")
         value = rf"[^\s\"{re.escape(stop)}]+" if stop else r"[^\s\"]+"
         lit = before.split()[-1] if before.strip() else ""
         if lit and re.search(r"[A-Za-z\[(:#=]", lit):
@@ -82,3 +87,43 @@ def header_fields(ctx: SystemContext) -> dict[str, str]:
     for label in ctx.labels:
         found.pop(label, None)  # a stream label is the better way to group by it
     return found
+
+
+_VALUES_CACHE: dict[tuple[int, str], dict[str, set[str]]] = {}
+
+
+def field_values(ctx: SystemContext, sample: int = 20000) -> dict[str, set[str]]:
+    """Values each header field takes in (a sample of) the system's lines: name -> values.
+
+    Systems ingested without component/host labels still name them in every line's header;
+    a question naming one ("how many lines did ntpd write") is matched against these."""
+    key = (id(ctx.store), ctx.system)
+    if key in _VALUES_CACHE:
+        return _VALUES_CACHE[key]
+    fields = header_fields(ctx)
+    out: dict[str, set[str]] = {name: set() for name in fields}
+    if fields:
+        try:
+            rows = ctx.store.cursor().execute(
+                "SELECT line FROM entries WHERE stream_id IN (SELECT stream_id FROM streams "
+                "WHERE json_extract_string(labels, '$.system') = ?) LIMIT ?", [ctx.system, sample]).fetchall()
+        except Exception:
+            rows = []
+        compiled = {name: re.compile(rx) for name, rx in fields.items()}
+        for (line,) in rows:
+            for name, rx in compiled.items():
+                m = rx.search(line)
+                if m and len(out[name]) < 5000:
+                    out[name].add(m.group(name))
+    _VALUES_CACHE[key] = out
+    return out
+
+
+def field_value_regex(ctx: SystemContext, name: str, value: str) -> str:
+    """A line regex selecting lines whose header field ``name`` is exactly ``value`` (RE2-safe:
+    the value followed by one of the field's stop characters or the end of the line)."""
+    rx = header_fields(ctx).get(name, "")
+    m = re.search(rf"\(\?P<{re.escape(name)}>\[\^(.*?)\]\+\)", rx)
+    if not m:
+        return ""
+    return rx[: m.start()] + re.escape(value) + f"(?:[{m.group(1)}]|$)" + rx[m.end():]

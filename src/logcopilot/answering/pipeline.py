@@ -18,6 +18,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -163,8 +164,17 @@ def _ask(store: Store, system: str, question: str, planner: str, llm: Any, backe
             trace.add("generation", {"planner": name, "error": str(exc)})
             continue
         if done:
+            if kind == "both":
+                _add_explanation(ctx, ans)
             return
         errors.append(f"{name}: {ans.error}")
+    if kind == "both":  # the data could not say; the knowledge base still can
+        try:
+            _knowledge_answer(ctx, q, r, backend, trace, ans)
+            ans.notes.append("data query failed (" + "; ".join(errors) + "): answered from the knowledge base")
+            return
+        except LogCopilotError as exc:
+            errors.append(f"knowledge: {exc}")
     ans.ok = False
     ans.error = "; ".join(errors) if errors else "no planner produced an answer"
 
@@ -323,25 +333,65 @@ def _try_free(ctx: SystemContext, q: Question, r: Retrieved, draft: QueryPlan, l
     return _finish("free", ctx, plan, ex, backend, n_evidence, trace, ans)
 
 
+_SUCCESSOR_Q = re.compile(r"\b(?:happens?|comes?|follows?|following|next|after|afterwards|then|successor|subsequent)\b", re.I)
+
+
+def _knowledge_template(ctx: SystemContext, q: Question, r: Retrieved) -> Any:
+    """The template a knowledge question is about: the quoted/phrased event (the text after
+    "after" for successor questions), else the best-ranked template."""
+    from logcopilot.answering.planners.select import choose_templates
+
+    sub = q
+    m = re.search(r"\b(?:right after|directly after|immediately after|after|follows?|following)\b(?P<rest>.*)$", q.text, re.I)
+    if m and q.intent == "workflow" and m.group("rest").strip(" ?."):
+        sub = analyze(m.group("rest"))
+        if not sub.quoted:
+            sub.quoted = [p for p in q.quoted if p in m.group("rest")] or q.quoted
+    tids = choose_templates(ctx, sub, retrieve_for(ctx, sub) if sub is not q else r, [])
+    t = ctx.template(tids[0]) if tids else None
+    if t is None:
+        if not r.hits:
+            raise AnswerError("no template in the knowledge base matches the question")
+        t = r.hits[0].template
+    return t
+
+
+def _add_explanation(ctx: SystemContext, ans: Answer) -> None:
+    """For 'both' questions: the data answer plus what the knowledge base says about it."""
+    t = None
+    if ans.answer_type == "template" and isinstance(ans.value, str):
+        t = next((x for x in ctx.templates if x.template == ans.value), None)
+    else:  # a count/time about one message: explain that message
+        tids = ((ans.plan or {}).get("select") or {}).get("templates") or []
+        t = ctx.template(tids[0]) if len(tids) == 1 else None
+    summary = getattr(t, "summary", "") if t is not None else ""
+    if summary:
+        ans.answer = f"{ans.answer} {summary}".strip()
+
+
 def _knowledge_answer(ctx: SystemContext, q: Question, r: Retrieved, backend: Backend, trace: Trace, ans: Answer) -> None:
     """Answer from the knowledge base: what a template means, what follows it."""
-    if not r.hits:
-        raise AnswerError("no template in the knowledge base matches the question")
-    t = r.hits[0].template
+    t = _knowledge_template(ctx, q, r)
     parts = [f"Template {t.template_id}: {t.template} ({t.count} lines)."]
     if getattr(t, "summary", ""):
         parts.append(t.summary)
+    value: Any = t.template
+    shown = t
+    wants_next = q.intent == "workflow" or bool(_SUCCESSOR_Q.search(q.text))
     if ctx.workflow is not None:
-        succ = ctx.workflow.successors(t.template_id)[:2]
-        for e in succ:
+        succ = [e for e in ctx.workflow.successors(t.template_id) if ctx.template(e["dst"]) is not None][:2]
+        for i, e in enumerate(succ):
             nxt = ctx.template(e["dst"])
-            if nxt is not None:
-                parts.append(f"Usually followed by: {nxt.template} ({e['count']} times in {ctx.workflow.session_key} sessions).")
+            parts.append(f"Usually followed by: {nxt.template} ({e['count']} times in {ctx.workflow.session_key} sessions).")
+            if i == 0 and wants_next:
+                value, shown = nxt.template, nxt  # the question asks what comes next
+    elif wants_next:
+        parts.append("No workflow graph is indexed for this system, so what follows is unknown.")
     from logcopilot.answering.compile import selection_filters, _render_filters
 
-    selector, pairs, _ = selection_filters(ctx, Selection([t.template_id]), [])
+    selector, pairs, _ = selection_filters(ctx, Selection([shown.template_id]), [])
     logql = (selector + " " + _render_filters(pairs)).strip()
-    ans.ok, ans.value, ans.answer = True, t.template, " ".join(parts)
+    ans.ok, ans.value, ans.answer = True, value, " ".join(parts)
     ans.answer_type, ans.logql, ans.planner, ans.kind = "template", logql, "knowledge", "knowledge"
     lo, hi = ctx.span
     try:
@@ -350,4 +400,3 @@ def _knowledge_answer(ctx: SystemContext, q: Question, r: Retrieved, backend: Ba
     except Exception as exc:
         ans.notes.append(f"evidence query failed: {exc}")
     trace.add("synthesis", {"knowledge": ans.answer})
-

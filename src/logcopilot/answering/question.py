@@ -181,7 +181,7 @@ def _target(text: str) -> str:
     low = text.lower()
     pats = (
         r"\b(?:which|what)\s+(?:are|were)\s+the\s+(?:top\s+)?(?:\d+|one|two|three|four|five|ten)\s+([a-z][\w\s:/-]{0,30}?)(?=\s+(?:of|in|for|with|that|by|from|behind|among)\b|[?,.(]|$)",
-        r"\b(?:how many|number of)\s+(?:distinct|different|unique|individual)\s+([a-z][\w\s:()/-]{0,40}?)(?=\s+(?:are|were|is|was|did|do|does|have|has|had|show|appear|tried|got|logged|reported|in|from|with|that|who|which|there)\b|[?,.(]|$)",
+        r"\b(?:how many|number of)\s+(?:distinct|different|unique|individual)\s+([a-z][\w\s:()/-]{0,40}?)(?=\s+(?:are|were|is|was|did|do|does|have|has|had|show|appear|tried|got|logged|reported|in|from|with|that|who|which|there|\w+ed)\b|[?,.(]|$)",
         r"\b(?:which|what)\s+(?:\w+\s+)?(?:is|was)\s+the\s+(?:most\s+\w+\s+)?([a-z][\w\s:/-]{0,30}?)(?=\s+(?:of|in|for|with|that|by)\b|[?,.(]|$)",
         r"\b(?:which|what)\s+(?:(?:top\s+)?(?:one|two|three|four|five|\d+)\s+)?([a-z][\w\s:/-]{0,40}?)(?=\s+(?:had|has|have|is|are|was|were|did|do|does|made|appear|appears|received|logged|produced|emitted|show|saw|sent|got|occur|occurs|tried|returned|wrote|reported|logs|log|\w+ed)\b|[?,.(]|$)",
         r"\b(?:average|avg|mean|highest|largest|maximum|max|biggest|longest|smallest|lowest|minimum|min|shortest|total|sum of the|sum of)\s+([a-z][\w\s/-]{0,30}?)(?=\s+(?:in|of|for|seen|reported|from|that|across|among|per|was|is|did)\b|[?,.(]|$)",
@@ -244,11 +244,20 @@ def analyze(text: str) -> Question:
     if m:
         k_txt = m.group(1) or m.group(2)
         q.k = int(k_txt) if k_txt.isdigit() else _NUMBER_WORDS.get(k_txt, 1)
+    # "what does X mean" asks for a meaning, not an average
+    low_agg = re.sub(r"\b(?:does|do|did)\b([^?]*?)\bmean\b", r"\1", low)
     for agg, pat in _AGG_WORDS:
-        if re.search(pat, low):
+        if re.search(pat, low_agg):
             q.agg = agg
             break
     q.intent = _intent(low, q)
+    if q.intent == "numeric_agg":
+        # the value aggregated is the noun after the aggregate word ("the mean time to spawn"),
+        # not the whole phrase after "what is the"
+        m = re.search(r"\b(?:average|avg|mean|highest|largest|maximum|max|biggest|longest|smallest|lowest|minimum|min|shortest|total|sum of the|sum of)"
+                      r"\s+([a-z][\w\s/-]{0,30}?)(?=\s+(?:in|of|for|seen|reported|from|that|across|among|per|was|is|did|to|taken|it|spent|on|by)\b|[?,.(]|$)", low)
+        if m and m.group(1).strip() not in ("number", "value", "amount"):
+            q.target = re.sub(r"\s+", " ", re.sub(r"\b(?:the|a|an)\b", " ", m.group(1))).strip()
     if q.intent == "first_last":
         q.first = not re.search(r"\b(?:last|latest|most recent|final|lastly)\b", low)
     if q.intent == "argmax_time":
@@ -265,9 +274,12 @@ def analyze(text: str) -> Question:
 
 
 def _intent(low: str, q: Question) -> str:
-    if re.search(r"\bwhat (?:does|do|is)\b.*\b(?:mean|means|meaning)\b|\bexplain\b|\bwhat is the meaning\b", low) and "how many" not in low:
+    # "what does X mean" / "meaning of X", but not "what is the mean time" (an average)
+    if re.search(r"\bwhat (?:does|do)\b.*\b(?:mean|means)\b|\bmeaning\b|\bexplain\b|\bwhat is meant\b", low) and "how many" not in low:
         return "knowledge"
     if re.search(r"\b(?:next|right after|directly after|immediately after|comes after|follows?|followed by|successor|subsequent)\b", low) and re.search(r"\b(?:what|which)\b", low):
+        return "workflow"
+    if re.search(r"\bwhat (?:\w+ )?(?:happens|comes|is logged|gets logged|is written|occurs)\b[^?]*\bafter\b", low) and "how many" not in low:
         return "workflow"
     if re.search(r"\b(?:fraction|percentage|proportion|share|ratio|percent)\b", low):
         return "ratio"
@@ -275,13 +287,14 @@ def _intent(low: str, q: Question) -> str:
         r"\b(?:most|busiest|peak|highest|largest|greatest|max)\b", low
     ):
         return "argmax_time"
-    if re.search(r"^\s*(?:when|at what time|what time)\b", low) or (
+    if re.search(r"^\s*(?:when|at what time|what time)\b", low) or re.search(
+        r"\b(?:earliest|latest|first|last|most recent|final)\s+(?:time|timestamp|occurrence|date|moment)\b", low) or (
         re.search(r"\b(?:when|what time|timestamp)\b", low) and re.search(r"\b(?:first|last|earliest|latest|most recent)\b", low)
     ):
         return "first_last"
     if re.search(r"^\s*(?:did|was|were|is|are|has|have|does|do|had|can)\b", low) or re.search(r"\b(?:ever|at least once|any\b.*\?$)", low) and not re.search(r"^\s*(?:how|which|what)\b", low):
         return "existence"
-    if q.agg and re.search(r"\b(?:how many|how much|how long|what|which)\b", low) and not re.search(r"\b(?:which|what)\b[^?]*\b(?:most|least)\b[^?]*\b(?:lines?|messages?|times|often|requests|attempts|entries|events)\b", low):
+    if q.agg and re.search(r"\b(?:how many|how much|how long|what|which)\b", low) and not re.search(r"\b(?:which|what)\b[^?]*\b(?:most|least|(?:largest|highest|greatest|biggest|smallest|lowest) (?:number|count|amount) of)\b[^?]*\b(?:lines?|messages?|times|often|requests|attempts|entries|events|errors|warnings|failures)\b", low):
         if q.agg != "min" or re.search(r"\b(?:smallest|lowest|minimum|min|shortest|fastest)\b", low):
             if not re.search(r"\bhow many (?:distinct|different|unique)\b", low):
                 return "numeric_agg"

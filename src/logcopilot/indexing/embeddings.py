@@ -22,18 +22,21 @@ from logcopilot.indexing.knowledge import load_templates
 
 __all__ = ["documents", "embedder_model", "load_vectors", "run_embeddings"]
 
-_BATCH = 64
-MAX_SLOT_DOCS = 16  # parameter documents embedded per template
+_BATCH = 256  # texts per embedder call (the embedder batches inside; fewer calls, fewer commits)
+MAX_SLOT_DOCS = 8  # parameter documents are embedded only for templates with at most this many slots
 
 
 def documents(store: Store, system: str) -> list[tuple[str, str, str]]:
     """(kind, ref, text) for every knowledge document of ``system`` (summaries + template text)."""
     con = store.cursor()
-    # Parameters beyond a template's first slots are left to lexical retrieval: wide templates
-    # (a list of 100 records) would otherwise dominate the embedding work.
+    # Parameters of wide templates (a record dump with dozens of slots) are left to lexical
+    # retrieval: they would dominate the embedding work, and their template's own document
+    # (always embedded) already names what the record holds.
     docs = [(str(k), str(r), str(t)) for k, r, t in con.execute(
-        "SELECT kind, ref, text FROM summaries WHERE system = ? AND (kind <> 'parameter' OR "
-        "TRY_CAST(split_part(ref, ':', -1) AS INTEGER) < ?) ORDER BY kind, ref", [system, MAX_SLOT_DOCS]).fetchall()]
+        "SELECT s.kind, s.ref, s.text FROM summaries s LEFT JOIN templates t ON t.system = s.system "
+        "AND s.kind = 'parameter' AND t.template_id = split_part(s.ref, ':', 1) "
+        "WHERE s.system = ? AND (s.kind <> 'parameter' OR coalesce(t.slots, 0) <= ?) "
+        "ORDER BY s.kind, s.ref", [system, MAX_SLOT_DOCS]).fetchall()]
     have = {(k, r) for k, r, _ in docs}
     # Templates without a summary (summaries stage skipped) are still documents.
     for t in load_templates(store, system):

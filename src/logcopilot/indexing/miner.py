@@ -19,6 +19,9 @@ The pipeline, each step general (no rule names a log system):
    identifier) with at most ``split_max_values`` values is an event name (``VM Paused`` /
    ``VM Resumed``), unless a value keyword precedes it (``user alice``), or the values are
    seen once each after a preposition (``for alice``) or carry digits;
+   (before clustering, a comma-separated run of two or more blocks of the same shape --
+   ``[Trip(id=<*>, ...), Trip(id=<*>, ...)]``, ``[<*>, <*>, <*>]`` -- becomes one ``<*>``:
+   a list of varying length is one variable, not a template per length with a slot per item);
 5. **merge over-split clusters**: clusters whose templates become equal when each stretch
    of variables collapses, and an optional parenthesised value (``(3.9 KB)``) is dropped,
    are one event whose variable spans a varying number of words; the merged template is
@@ -36,7 +39,7 @@ from functools import lru_cache
 
 from logcopilot.indexing.masking import VAR, Masker
 
-__all__ = ["MinerConfig", "MiningResult", "TemplateMiner", "generalise_tokens", "tokenize"]
+__all__ = ["MinerConfig", "MiningResult", "TemplateMiner", "collapse_repeats", "generalise_tokens", "tokenize"]
 
 _DIGIT = re.compile(r"\d")
 _WORD = re.compile(r"^[A-Za-z][A-Za-z_'-]*[A-Za-z]$|^[A-Za-z]$")
@@ -72,6 +75,67 @@ class MiningResult:
 
 def tokenize(masked: str) -> tuple[str, ...]:
     return tuple(masked.split())
+
+
+_OPEN = "[({"
+_CLOSE = ")]}"
+_MAX_BLOCK = 24  # tokens per repeated block (a record of ~20 fields)
+# Tokens a run must span: short fixed lists ("{{<*>, <*>}, {<*>, <*>}}", "[<*>, <*>, <*>]") stay
+# slot by slot as in Loghub's templates; longer lists, whose length varies, collapse.
+_MIN_RUN = 6
+_NESTED = re.compile(r"[\"'()\[\]{}]")
+_RECORD = re.compile(r"^[A-Za-z]\w*[({]\w+=")  # a record's first field: Ticket(seatNo=...
+
+
+def _shape(token: str) -> str:
+    """What a list item's token looks like regardless of its value: ``key=`` or a value mark."""
+    core = token.strip(_OPEN + _CLOSE + ",;")
+    if "=" in core:
+        key, value = core.split("=", 1)
+        # a value with its own quotes or brackets ("x)]},[vary:\"a\"") is not one field of the list
+        return key + "=" if not _NESTED.search(value) else token
+    return "\x00" if _value_like(core) else core
+
+
+def collapse_repeats(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """Each long bracketed, comma-separated run of same-shaped blocks holding values becomes one ``<*>``.
+
+    >>> collapse_repeats(tuple(("ids: [" + ", ".join(["<*>"] * 20) + "] done").split()))
+    ('ids:', '[<*>]', 'done')
+    """
+    if len(tokens) < _MIN_RUN or sum(1 for t in tokens if t.endswith(",")) < 2:
+        return tokens  # the common case: no list at all
+    shapes = [_shape(t) for t in tokens]
+    n = len(tokens)
+    out: list[str] = []
+    i = 0
+    while i < n:
+        best_p, best_k = 0, 1
+        if not (tokens[i].startswith(tuple(_OPEN)) or _RECORD.match(tokens[i])):
+            # a list opens with a bracket ([a, b, ...]) or is a run of records (Ticket(seatNo=1, ...), ...)
+            out.append(tokens[i])
+            i += 1
+            continue
+        for p in range(1, min(_MAX_BLOCK, (n - i) // 2) + 1):
+            block = shapes[i:i + p]
+            if "\x00" not in block and not any("=" in s for s in block):
+                continue  # a repeated block of plain words is text, not a list of values
+            k = 1
+            while (i + (k + 1) * p <= n and shapes[i + k * p:i + (k + 1) * p] == block
+                   and tokens[i + k * p - 1].endswith(",")):
+                k += 1
+            if k >= 2 and k * p >= _MIN_RUN and k * p > best_k * best_p:
+                best_p, best_k = p, k
+        if best_k < 2:
+            out.append(tokens[i])
+            i += 1
+            continue
+        first, last = tokens[i], tokens[i + best_k * best_p - 1]
+        lead = first[:len(first) - len(first.lstrip(_OPEN))]
+        trail = last[len(last.rstrip(_CLOSE + ",;")):]  # the brackets that close the list
+        out.append(lead + VAR + trail)
+        i += best_k * best_p
+    return tuple(out)
 
 
 def _value_like(token: str) -> bool:
@@ -326,7 +390,13 @@ class TemplateMiner:
         >>> [r.templates[c] for c in r.assignment]
         ['user <*> took <*> ms', 'user <*> took <*> ms', 'closed']
         """
-        seqs = [tokenize(m) for m in self.masker.mask_all(messages)]
+        collapsed: dict[str, tuple[str, ...]] = {}
+        seqs = []
+        for m in self.masker.mask_all(messages):
+            seq = collapsed.get(m)
+            if seq is None:
+                seq = collapsed[m] = collapse_repeats(tokenize(m))
+            seqs.append(seq)
         counts: Counter[tuple[str, ...]] = Counter(seqs)
         clusters = self._cluster(counts)
         groups: list[list[tuple[str, ...]]] = []

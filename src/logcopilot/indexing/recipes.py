@@ -49,6 +49,10 @@ _MAX_POSITIVE = 3
 _MAX_NEGATIVE = 6
 _MAX_NEGATIVE_CANDIDATES = 40  # longest constants of a look-alike template tried as != filters
 _WORD = re.compile(r"\w+")
+# Slots a recipe extracts: a wide template (a record dump with 100+ slots) would otherwise
+# carry a regex of its whole text that costs the engine seconds per query; its first slots
+# (the ones a question names) are extracted and the rest stays in the line.
+MAX_NAMED = 12
 
 
 class EngineRunner(Protocol):
@@ -333,13 +337,23 @@ def build_recipe(lines: _Lines, t: TemplateRow, params: Sequence[Parameter], tex
     sample = tl[:2000]
     extraction: str | None = None
     ext_rx: str | None = None
+    ext_text = t.template
+    if len(params) > MAX_NAMED:
+        # The head up to the constant after the last named slot; no end anchor (the rest varies).
+        ext_text = SLOT.join(split_template(t.template)[:MAX_NAMED + 1])
+        params = params[:MAX_NAMED]
+        sample = [(line, vals[:MAX_NAMED]) for line, vals in sample]
+    ext_variants = _EXTRACTION_VARIANTS if ext_text == t.template else \
+        tuple(v for v in _EXTRACTION_VARIANTS if not v[1])
     if params:
-        for prefix, suffix, lazy, js in _EXTRACTION_VARIANTS:
-            rx = template_regex(t.template, params, values, prefix=prefix, suffix=suffix, lazy=lazy, json_escaped=js)
+        for prefix, suffix, lazy, js in ext_variants:
+            rx = template_regex(ext_text, params, values, prefix=prefix, suffix=suffix, lazy=lazy, json_escaped=js)
+            if js and ext_text != t.template:
+                rx = rx[:-1]  # a head ends inside the JSON string: no closing quote
             if _extraction_ok(rx, sample):
                 ext_rx = rx
                 break
-        ext_rx = ext_rx or template_regex(t.template, params, values)
+        ext_rx = ext_rx or template_regex(ext_text, params, values)
         extraction = f"| regexp {logql_string(ext_rx)}"
     pos, neg, foreign = _choose_filter(lines, t, texts)
     regex: str | None = None
@@ -404,7 +418,8 @@ def verify_recipes(store: Store, system: str, recipes: Sequence[Recipe], params:
     start, end = int(row[0]), int(row[1]) + 1
     names: dict[str, list[str]] = {}
     for p in sorted(params, key=lambda p: p.position):
-        names.setdefault(p.template_id, []).append(p.name)
+        if p.position < MAX_NAMED:  # the slots a recipe extracts (see build_recipe)
+            names.setdefault(p.template_id, []).append(p.name)
     con = store.cursor()
     for i, r in enumerate(recipes, 1):
         local = r.reason
@@ -437,7 +452,7 @@ def _verify_one(con: object, system: str, r: Recipe, names: list[str], runner: E
         [system, r.template_id]).fetchall()
     # A log query returns identical (timestamp, line) entries once, as Loki does, so the check
     # compares distinct (line, values) pairs; extracted_ok counts the stored lines they cover.
-    want = Counter((str(line), tuple(str(v) for v in (params or []))) for line, params in rows)
+    want = Counter((str(line), tuple(str(v) for v in (params or [])[:len(names)])) for line, params in rows)
     have = {(line, tuple(labels.get(n, "\x00missing") for n in names)) for line, labels in got}
     r.extracted_ok = sum(n for key, n in want.items() if key in have)
     errors = sum(1 for _, labels in got if "__error__" in labels)

@@ -47,8 +47,11 @@ class Summary:
         return hashlib.sha256(f"{self.kind}\x00{self.ref}\x00{self.facts}".encode()).hexdigest()[:32]
 
 
+_EXAMPLE_CHARS = 60  # a value longer than this (a whole record list) is shown by its start
+
+
 def _values(p: Parameter) -> str:
-    ex = ", ".join(p.examples[:3])
+    ex = ", ".join(v if len(v) <= _EXAMPLE_CHARS else v[:_EXAMPLE_CHARS - 3] + "..." for v in p.examples[:3])
     rng = ""
     if p.min_value is not None and p.max_value is not None:
         rng = f", ranging {p.min_value:g} to {p.max_value:g}"

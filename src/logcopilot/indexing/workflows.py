@@ -112,8 +112,9 @@ def _header_fields(store: Store, system: str, rows: Sequence[tuple[Any, ...]]) -
 
 
 def _score(c: Candidate, line_values: Sequence[Iterable[str]], tids: Sequence[str], is_id: bool,
-           *, in_text: bool = True) -> None:
-    total = len(tids)
+           *, in_text: bool = True, total: int | None = None) -> None:
+    """``line_values``/``tids`` may list only the lines that can carry the key; ``total`` counts all."""
+    total = len(tids) if total is None else total
     templates_of: dict[str, set[str]] = defaultdict(set)
     sizes: Counter[str] = Counter()
     carried = 0
@@ -150,6 +151,9 @@ def detect_candidates(store: Store, system: str, params: Sequence[Parameter],
     rows = list(rows) if rows is not None else _load_rows(store, system)
     fields = fields if fields is not None else _header_fields(store, system, rows)
     tids = [r[2] for r in rows]
+    rows_of: dict[str, list[int]] = defaultdict(list)
+    for i, t in enumerate(tids):
+        rows_of[t].append(i)
     cands: list[Candidate] = []
     groups: dict[str, list[Parameter]] = defaultdict(list)
     for p in params:
@@ -161,10 +165,13 @@ def detect_candidates(store: Store, system: str, params: Sequence[Parameter],
         by_t: dict[str, list[int]] = defaultdict(list)
         for t, pos in slots:
             by_t[t].append(pos)
-        values = [[r[3][i] for i in by_t.get(r[2], ()) if i < len(r[3]) and r[3][i]] for r in rows]
+        # Only the lines of the group's templates can carry its values: a pass over those,
+        # not over every line per group (a wide system has hundreds of groups).
+        idx = sorted(i for t in by_t for i in rows_of.get(t, ()))
+        values = [[rows[i][3][j] for j in by_t[rows[i][2]] if j < len(rows[i][3]) and rows[i][3][j]] for i in idx]
         c = Candidate(name, "param", sorted(slots))
         is_id = bool(_ID_NAME.search(name)) or any(p.type in ID_TYPES for p in ps)
-        _score(c, values, tids, is_id)
+        _score(c, values, [tids[i] for i in idx], is_id, total=len(tids))
         cands.append(c)
     for name, col in fields.items():
         c = Candidate(name, "header")

@@ -18,13 +18,14 @@ from logcopilot.answering.planners.select import (
     choose_group,
     choose_levels,
     choose_templates,
+    content_words,
     entity_labels,
     named_labels,
     phrase_pieces,
-    value_filters,
 )
-from logcopilot.answering.question import Question, analyze
-from logcopilot.answering.retrieval import Retrieved, SystemContext, retrieve_for
+from logcopilot.answering.planners.values import field_value_filters, slot_filter, unmatched_words, value_filters
+from logcopilot.answering.question import Question, analyze, words
+from logcopilot.answering.retrieval import Retrieved, SystemContext, retrieve_for, stem
 from logcopilot.answering.timeexpr import TimeWindow
 
 __all__ = ["answer_type_for", "plan_rules"]
@@ -45,13 +46,30 @@ def _selection(ctx: SystemContext, q: Question, r: Retrieved, notes: list[str], 
     ent_labels, rest = entity_labels(ctx, q, tids, notes)
     labels.update(ent_labels)
     filters = list(lfilters) + value_filters(ctx, q, rest, tids, "", notes)
+    ffilters = field_value_filters(ctx, q, notes)
+    if ffilters:
+        filters.extend(ffilters)
+        if tids and not q.quoted and not any(
+                (t := ctx.template(tid)) is not None and {stem(w) for w in words(t.template)} & content_words(ctx, q) - _field_words(ctx, q)
+                for tid in tids):
+            notes.append("the chosen templates matched only the field value's words: all its lines")
+            tids = []
     # plain words of the question stored as values of the chosen templates' slots
     seen = {e.text for e in q.entities}
     for tid, _pos, value, e in r.values:
         if e.kind == "word" and tid in tids and value == e.text and value not in seen:
             seen.add(value)
+            slot = slot_filter(ctx, e, tids)
+            if slot is not None:  # filter the parameter that holds it, not any mention
+                filters.append(slot)
+                notes.append(f"'{value}' is a stored value of {tid} -> parameter filter {slot.value!r}")
+                continue
             filters.append(Filter("|~", rf"\b{re.escape(value)}\b"))
             notes.append(f"'{value}' is a stored value of {tid} -> line filter")
+    if q.intent == "existence":
+        for w in unmatched_words(ctx, q, r, tids):
+            filters.append(Filter("|~", rf"(?i)\b{re.escape(w)}"))
+            notes.append(f"'{w}' is in no template of the system: lines must contain it")
     # a quote that selected no template still selects lines by its text
     if not tids:
         for phrase in q.quoted:
@@ -61,6 +79,14 @@ def _selection(ctx: SystemContext, q: Question, r: Retrieved, notes: list[str], 
                 notes.append(f"quote '{phrase}' matches no template; used as line filter")
                 break
     return Selection(tids, filters, labels)
+
+
+def _field_words(ctx: SystemContext, q: Question) -> set[str]:
+    from logcopilot.answering.fields import field_values
+
+    vals = {v for vs in field_values(ctx).values() for v in vs}
+    return {stem(w) for m in re.finditer(r"[\w.$()-]+", q.text) if m.group(0) in vals for w in words(m.group(0))} | {
+        stem(w) for w in ("write", "wrote", "written", "log", "logged", "line")}
 
 
 def _piece_filters(pieces: list[str]) -> list[Filter]:
@@ -178,9 +204,11 @@ def _plan_ratio(ctx: SystemContext, q: Question, plan: QueryPlan) -> QueryPlan:
     whole.labels.update(entity_labels(ctx, wq, whole.templates, notes)[0])
     # the part: severities/values/labels of its own, or the whole's templates matching its words
     labels, lfilters = choose_levels(ctx, pq, notes)
+    labels.update(named_labels(ctx, pq, notes))
     plabels, rest = entity_labels(ctx, pq, whole.templates, notes)
     labels.update(plabels)
     filters = list(lfilters) + value_filters(ctx, pq, rest, whole.templates, "", notes)
+    filters += field_value_filters(ctx, pq, notes)
     ptids: list[str] = []
     if len(whole.templates) > 1:
         pw = {w for w in pq.keywords}
@@ -197,6 +225,12 @@ def _plan_ratio(ctx: SystemContext, q: Question, plan: QueryPlan) -> QueryPlan:
         sub = choose_templates(ctx, pq, retrieve_for(ctx, pq), notes)
         if sub:
             ptids = sub
+    if not ptids and not filters and not labels and not whole.templates:
+        # "what fraction of all lines are errors": the part is a message of its own
+        sub = choose_templates(ctx, pq, retrieve_for(ctx, pq), notes)
+        if sub:
+            ptids = sub
+            notes.append(f"ratio part: its own templates {sub}")
     plan.select = whole
     plan.part = Selection(ptids, filters, labels)
     if plan.part.is_empty():

@@ -167,6 +167,8 @@ def choose_templates(ctx: SystemContext, q: Question, r: Retrieved, notes: list[
         return []
     if not chosen and r.hits and r.hits[0].score > 0.5:
         chosen = _group_of_top(r.hits, notes, q, ctx)
+    if len(chosen) > 1 and not pos:
+        chosen = _discriminate(ctx, q, chosen, notes)
     if labels and chosen:
         allowed = templates_under(ctx, labels)
         chosen = [t for t in chosen if t.template_id in allowed] or chosen
@@ -177,6 +179,23 @@ def choose_templates(ctx: SystemContext, q: Question, r: Retrieved, notes: list[
                 notes.append(f"excluded templates containing {sorted(neg)}")
             chosen = keep
     return [t.template_id for t in chosen]
+
+
+def _literal_stems(template: str) -> set[str]:
+    return {stem(w) for w in words(re.sub(r"<\*>", " ", template)) if len(w) > 2}
+
+
+def _discriminate(ctx: SystemContext, q: Question, chosen: list[Any], notes: list[str]) -> list[Any]:
+    """Among equally good templates, keep the ones carrying a question word the others lack
+    ("spawning" picks 'Took <*> seconds to spawn' over '... to destroy' with the same tail)."""
+    cw = content_words(ctx, q)
+    stems = [_literal_stems(t.template) for t in chosen]
+    for w in sorted(cw):
+        has = [t for t, st in zip(chosen, stems) if w in st]
+        if has and len(has) < len(chosen):
+            notes.append(f"'{w}' is only in {len(has)} of {len(chosen)} candidate templates: kept those")
+            return has
+    return chosen
 
 
 def siblings(ctx: SystemContext, top: Any, q: Question) -> list[Any]:
@@ -204,7 +223,8 @@ def siblings(ctx: SystemContext, top: Any, q: Question) -> list[Any]:
 _NUMWORDS = {"one", "two", "three", "four", "five", "ten", "level", "severity", "single", "whole", "entire", "file",
              "written", "write", "wrote", "logged", "produced", "emitted", "busiest", "minute", "hour", "second", "day",
              "utc", "date", "mm", "dd", "hh", "ss", "term", "terms", "overall", "anywhere", "contain", "contains",
-             "containing", "mention", "mentions", "mentioning", "only", "prefix", "refer", "reference"}
+             "containing", "mention", "mentions", "mentioning", "only", "prefix", "refer", "reference",
+             "has", "have", "had", "largest", "highest", "biggest", "greatest", "smallest", "lowest", "fewest"}
 
 
 def content_words(ctx: SystemContext, q: Question) -> set[str]:
@@ -397,6 +417,8 @@ def choose_group(ctx: SystemContext, q: Question, template_ids: list[str], notes
     for w in tw:
         hints.extend(_TARGET_HINTS.get(w, ()))
         hints.append(w)
+    if set(words(target)) & _IP_WORDS:  # "IPs" stems to itself: still an IP address
+        hints.extend(_TARGET_HINTS["ip"])
     best: tuple[float, str, str] | None = None
     wants_ip_any = bool(set(words(target)) & _IP_WORDS)
     for tid in template_ids:
@@ -437,6 +459,15 @@ def choose_group(ctx: SystemContext, q: Question, template_ids: list[str], notes
                 if borrowed_regex(ctx, template_ids, nm):
                     notes.append(f"group by {nm}: literal in the chosen template, regex borrowed from another template")
                     return nm, "borrowed", ""
+    if (best is None or best[0] <= 0.05) and not numeric:
+        # the target noun is not a parameter name ("which time server" -> a slot named
+        # 'value'), but the chosen message has one non-numeric slot: that slot is the answer
+        slots = {(p.name, p.type) for tid in template_ids if (t := ctx.template(tid)) is not None
+                 for p in t.params if p.type not in _NUMERIC_TYPES}
+        if len(slots) == 1:
+            name, typ = next(iter(slots))
+            notes.append(f"group by parameter {name}: the only non-numeric slot of the chosen template(s)")
+            return name, "param", ""
     if best is None or best[0] <= 0.05:
         return "", "", ""
     name, typ = best[1], best[2]
@@ -475,54 +506,6 @@ def _slot_context(template: str, position: int) -> set[str]:
     after = parts[position + 1] if position + 1 < len(parts) else ""
     toks = words(before)[-3:] + words(after)[:1]
     return {stem(t) for t in toks}
-
-
-def value_filters(ctx: SystemContext, q: Question, entities: list[Entity], template_ids: list[str],
-                  group: str, notes: list[str]) -> list[Filter]:
-    """Entities that are not labels -> line filters (with the template's literal context for bare numbers)."""
-    out: list[Filter] = []
-    for e in entities:
-        if e.kind == "number":
-            f = _number_filter(ctx, q, e, template_ids)
-            if f is not None:
-                out.append(f)
-                notes.append(f"value {e.text} -> line filter {f.value!r}")
-            continue
-        if e.kind == "user":
-            out.append(Filter("|~", rf"\b{re.escape(e.text)}\b"))
-        else:
-            out.append(Filter("|=", e.text))
-        notes.append(f"value {e.text} ({e.kind}) -> line filter")
-    return out
-
-
-def _number_filter(ctx: SystemContext, q: Question, e: Entity, template_ids: list[str]) -> Filter | None:
-    """'404' next to 'status' in the question -> '|= "status: 404"' from the template's literal."""
-    i = q.text.find(e.text)
-    near = {stem(w) for w in words(q.text[max(0, i - 30): i + len(e.text) + 30])}
-    # a stored value of one of the templates' slots: filter on the slot's literal context
-    for tid in template_ids:
-        t = ctx.template(tid)
-        if t is None:
-            continue
-        parts = re.split(r"<\*>", t.template)
-        for p in t.params:
-            if p.position < len(parts) and e.text in p.examples and parts[p.position].strip():
-                return Filter("|=", f"{parts[p.position][-12:].lstrip()}{e.text}")
-    for tid in template_ids:
-        t = ctx.template(tid)
-        if t is None:
-            continue
-        parts = re.split(r"<\*>", t.template)
-        for p in t.params:
-            if p.position >= len(parts):
-                continue
-            before = parts[p.position]
-            ctx_words = {stem(w) for w in words(before)[-2:]} | {stem(x) for x in re.split(r"[_\W]+", p.name) if x}
-            if ctx_words & near and p.type in _NUMERIC_TYPES | {"string"}:
-                tail = before[-12:].lstrip()
-                return Filter("|=", f"{tail}{e.text}")
-    return Filter("|~", rf"\b{re.escape(e.text)}\b") if len(e.text) >= 3 else None
 
 
 def level_or_label_only(sel: Selection) -> bool:
