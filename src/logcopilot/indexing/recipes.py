@@ -227,6 +227,23 @@ class _Lines:
         n = len(sel & self._own.get(tid, set()))
         return n, len(sel) - n
 
+    def regex_others(self, tid: str, contains: Sequence[str], excludes: Sequence[str], regex: str,
+                     *, below: int) -> int | None:
+        """Other lines the chain plus ``regex`` selects, or None when the regex misses a line of
+        ``tid`` or selects ``below`` others or more. Both tests stop at the first deciding line:
+        a candidate regex over long lines is the costly part of building recipes."""
+        rx = re.compile(regex, re.ASCII)
+        own = self._own.get(tid, set())
+        if not all(rx.search(self.lines[i]) for i in own):
+            return None
+        other = 0
+        for i in self._select(contains, excludes, None) - own:
+            if rx.search(self.lines[i]):
+                other += 1
+                if other >= below:
+                    return None
+        return other
+
     def foreign_templates(self, tid: str, contains: Sequence[str], excludes: Sequence[str]) -> list[str]:
         sel = self._select(contains, excludes, None) - self._own.get(tid, set())
         return [t for t, _ in Counter(self.tids[i] for i in sel).most_common(20) if t]
@@ -369,10 +386,10 @@ def build_recipe(lines: _Lines, t: TemplateRow, params: Sequence[Parameter], tex
             if js and not suffix and text != t.template:
                 rx = rx[:-1]  # a head ends inside the JSON string: no closing quote
             try:
-                own, other = lines.counts(t.template_id, pos, neg, regex=rx)
+                other = lines.regex_others(t.template_id, pos, neg, rx, below=foreign)
             except Exception:  # noqa: BLE001 - an RE2-invalid regex is simply not a candidate
                 continue
-            if own == t.count and other < foreign:
+            if other is not None:
                 regex, foreign = rx, other
                 if other == 0:
                     break

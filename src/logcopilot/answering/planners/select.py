@@ -224,7 +224,9 @@ _NUMWORDS = {"one", "two", "three", "four", "five", "ten", "level", "severity", 
              "written", "write", "wrote", "logged", "produced", "emitted", "busiest", "minute", "hour", "second", "day",
              "utc", "date", "mm", "dd", "hh", "ss", "term", "terms", "overall", "anywhere", "contain", "contains",
              "containing", "mention", "mentions", "mentioning", "only", "prefix", "refer", "reference",
-             "has", "have", "had", "largest", "highest", "biggest", "greatest", "smallest", "lowest", "fewest"}
+             "has", "have", "had", "largest", "highest", "biggest", "greatest", "smallest", "lowest", "fewest",
+             # time-window wording
+             "between", "until", "till", "since", "during", "including", "inclusive", "exclusive", "am", "pm"}
 
 
 def content_words(ctx: SystemContext, q: Question) -> set[str]:
@@ -232,6 +234,10 @@ def content_words(ctx: SystemContext, q: Question) -> set[str]:
     from logcopilot.answering.retrieval import _GENERIC, main_clause
 
     drop = set(_GENERIC) | {stem(w) for w in _NUMWORDS} | {stem(ctx.system)}
+    # the system's own name, however it is written ("TrainTicket" -> train, ticket)
+    for tok in re.findall(r"[A-Za-z][\w-]*", q.text):
+        if re.sub(r"[\W_]", "", tok.lower()) == re.sub(r"[\W_]", "", ctx.system.lower()):
+            drop |= {stem(w) for w in words(tok)}
     if q.intent in ("distinct_count", "topk", "lookup", "numeric_agg"):
         drop |= {stem(w) for w in words(q.target)}  # the value asked for, not the message
     drop |= {stem(w) for w in q.levels} | {stem(w) for lw in q.levels for w in LEVEL_WORDS.get(lw.lower(), ())}
