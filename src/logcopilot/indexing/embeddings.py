@@ -12,7 +12,7 @@ Without an embedder the stage stores nothing and retrieval is lexical (BM25) onl
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -131,7 +131,7 @@ def _slot_regex(values: Sequence[str], last: bool, follow: str = "", lazy: bool 
     return ".*" if last and not lazy else ".*?"
 
 
-def template_regex(template: str, params: Sequence[Parameter], values: dict[int, Sequence[str]],
+def template_regex(template: str, params: Sequence[Parameter], values: Mapping[int, Sequence[str]],
                    *, prefix: str = "", suffix: str = "", named: bool = True, lazy: bool = False,
                    json_escaped: bool = False) -> str:
     """The template as an RE2 regex; slots become (named) groups shaped by their values."""
