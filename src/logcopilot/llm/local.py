@@ -31,6 +31,7 @@ Example::
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import threading
@@ -226,12 +227,27 @@ class LocalChatProvider(ChatProvider):
         )
 
 
+def _close_all() -> None:
+    """Free cached models at exit, while the interpreter can still run llama.cpp's cleanup.
+
+    Left to garbage collection at interpreter teardown, ``Llama.__del__`` runs after its
+    module globals are gone and prints an ignored ``TypeError``.
+    """
+    with _MODELS_LOCK:
+        for llm, _ in _MODELS.values():
+            llm.close()
+        _MODELS.clear()
+
+
 def _load(path: Path, n_ctx: int, n_threads: int) -> tuple[Any, float]:
     key = (str(path.resolve()), n_ctx, n_threads)
     with _MODELS_LOCK:
         if key in _MODELS:
             return _MODELS[key][0], 0.0
         import llama_cpp
+
+        if not _MODELS:
+            atexit.register(_close_all)
 
         started = time.perf_counter()
         try:
