@@ -42,7 +42,10 @@ def test_per_entity_and_existence(sshd) -> None:
 def test_numeric_topk_and_first(sshd) -> None:
     store, counts, _ = sshd
     assert _ask(store, "What is the highest port number in the failed password lines?").value == counts["max_port"]
-    assert _ask(store, "Which IP address had the most failed password attempts?").value == "10.1.1.1"
+    top = _ask(store, "Which IP address had the most failed password attempts?")
+    assert top.value == "10.1.1.1"
+    # the evidence is the winner's lines, not any lines of the template
+    assert top.evidence and all("10.1.1.1" in line for line in top.evidence)
     a = _ask(store, "When was the first accepted password login?")
     assert a.answer_type == "time" and isinstance(a.value, str) and a.value.startswith("12-10 ")
 

@@ -24,22 +24,40 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from logcopilot.answering.compile import Compiled, QuerySpec, compile_plan, fmt_duration, instant_span
+from logcopilot.answering.compile import (
+    Compiled,
+    QuerySpec,
+    compile_plan,
+    fmt_duration,
+    instant_span,
+)
 from logcopilot.answering.dispatch import dispatch
 from logcopilot.answering.execute import Execution, result_summary, run_with_repair
 from logcopilot.answering.plan import QueryPlan, Selection
-from logcopilot.answering.planners.free import check_logql, group_labels, kb_contradiction, write_logql
+from logcopilot.answering.planners.free import (
+    check_logql,
+    group_labels,
+    kb_contradiction,
+    write_logql,
+)
 from logcopilot.answering.planners.rules import plan_rules
 from logcopilot.answering.planners.structured import plan_structured
 from logcopilot.answering.question import Question, analyze
 from logcopilot.answering.refine import refine_retrieval, wrong_parameter
-from logcopilot.answering.retrieval import Retrieved, SystemContext, load_context, retrieve_for
+from logcopilot.answering.retrieval import (
+    Retrieved,
+    SystemContext,
+    load_context,
+    retrieve_for,
+)
 from logcopilot.answering.synthesis import synthesize
 from logcopilot.answering.timeexpr import resolve
 from logcopilot.answering.trace import Trace
 from logcopilot.backends.base import Backend
 from logcopilot.engine.store import Store
 from logcopilot.errors import AnswerError, LogCopilotError
+from logcopilot.logql import ast as A
+from logcopilot.logql import parse, to_logql, walk
 
 __all__ = ["STAGES", "Answer", "ask", "planners_for"]
 
@@ -253,7 +271,7 @@ def _finish(name: str, ctx: SystemContext, plan: QueryPlan, ex: Execution, backe
         ans.error = str(exc)
         return False
     ans.ok, ans.value, ans.answer, ans.error = True, value, text, ""
-    ans.evidence = _evidence(ctx, plan, ex.compiled, backend, n_evidence)
+    ans.evidence = _evidence(ctx, plan, ex.compiled, backend, n_evidence, value)
     trace.add("synthesis", {"value": value, "text": text, "evidence": ans.evidence})
     return True
 
@@ -262,25 +280,35 @@ def _empty_is_answer(plan: QueryPlan, ex: Execution) -> bool:
     return plan.intent in ("count", "existence", "ratio") and bool(ex.results)
 
 
-def _evidence(ctx: SystemContext, plan: QueryPlan, compiled: Compiled | None, backend: Backend, n: int) -> list[str]:
-    """Up to ``n`` lines the answer rests on (the selection's lines, newest last)."""
+def _evidence(ctx: SystemContext, plan: QueryPlan, compiled: Compiled | None, backend: Backend, n: int,
+              value: Any = None) -> list[str]:
+    """Up to ``n`` log lines the answer rests on.
+
+    The log selection is taken from the final query's syntax tree (the inner log query of its
+    range aggregation). When the answer is one group of a ``by (label)`` aggregation (top-k,
+    per-entity), the lines are narrowed to that group, so the evidence shows the winner.
+    """
     if n <= 0 or compiled is None:
         return []
-    import re as _re
-
-    main = compiled.main
-    if main.kind == "log":
-        logq = main.logql
-    else:
-        m = _re.search(r"_over_time\((.*?)(?:\s*\|\s*unwrap\s+\w+)?\s*\[[^\]]+\]\)", main.logql)
-        if not m:
-            return []
-        logq = m.group(1).strip()
-    rng, t_eval, t_start = instant_span(ctx, plan)
     try:
-        res = backend.query(logq, start=t_start, end=t_eval, limit=n,
-                            direction="forward" if plan.first or plan.intent != "first_last" else "backward")
-    except Exception:
+        expr = parse(compiled.main.logql)
+    except LogCopilotError:
+        return []
+    logq = expr if isinstance(expr, A.LogQuery) else next(
+        (node.query for node in walk(expr) if isinstance(node, A.LogRange)), None)
+    if logq is None:
+        return []
+    group = next((node.grouping.labels[0] for node in walk(expr)
+                  if isinstance(node, (A.VectorAggregation, A.RangeAggregation)) and node.grouping
+                  and not node.grouping.without and len(node.grouping.labels) == 1), None)
+    if group and isinstance(value, str) and value:
+        narrowed = A.LabelFilterStage(A.StringLabelFilter(group, "=", value))
+        logq = A.LogQuery(logq.selector, logq.pipeline + (narrowed,))
+    _, t_eval, t_start = instant_span(ctx, plan)
+    direction = "forward" if plan.first or plan.intent != "first_last" else "backward"
+    try:
+        res = backend.query(to_logql(logq), start=t_start, end=t_eval, limit=n, direction=direction)
+    except LogCopilotError:
         return []
     lines = sorted((e for s in getattr(res, "streams", []) for e in s.entries))[:n]
     return [line for _, line in lines]
@@ -387,7 +415,7 @@ def _knowledge_answer(ctx: SystemContext, q: Question, r: Retrieved, backend: Ba
                 value, shown = nxt.template, nxt  # the question asks what comes next
     elif wants_next:
         parts.append("No workflow graph is indexed for this system, so what follows is unknown.")
-    from logcopilot.answering.compile import selection_filters, _render_filters
+    from logcopilot.answering.compile import _render_filters, selection_filters
 
     selector, pairs, _ = selection_filters(ctx, Selection([shown.template_id]), [])
     logql = (selector + " " + _render_filters(pairs)).strip()
