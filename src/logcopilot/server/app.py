@@ -12,7 +12,6 @@ queries run in Starlette's thread pool.
 from __future__ import annotations
 
 import functools
-import json
 import urllib.parse
 from typing import Any
 
@@ -25,10 +24,15 @@ from starlette.routing import Route
 from logcopilot.engine.executor import execute_instant, execute_range
 from logcopilot.engine.push import push_json
 from logcopilot.engine.results import loki_envelope
-from logcopilot.engine.store import DEFAULT_TENANT, Store
-from logcopilot.errors import InputError, LogCopilotError
+from logcopilot.engine.store import Store
+from logcopilot.errors import InputError
 from logcopilot.server import extras, meta
-from logcopilot.server.params import parse_instant_params, parse_range_params, parse_time_ns
+from logcopilot.server.params import (
+    parse_instant_params,
+    parse_range_params,
+    parse_time_ns,
+)
+from logcopilot.server.responses import error_response, json_response, request_tenant
 
 __all__ = ["create_app"]
 
@@ -63,21 +67,6 @@ async def _params(request: Request) -> Params:
             body = (await request.body()).decode("utf-8", "replace")
             pairs += urllib.parse.parse_qsl(body, keep_blank_values=True)
     return Params(pairs)
-
-
-def _json(doc: Any, status: int = 200) -> Response:
-    body = json.dumps(doc, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return Response(body.encode("utf-8", "replace"), status_code=status, media_type="application/json")
-
-
-def _error(exc: Exception) -> Response:
-    if isinstance(exc, LogCopilotError):
-        return PlainTextResponse(str(exc), status_code=exc.status)
-    return PlainTextResponse(f"internal error: {exc}", status_code=500)
-
-
-def _tenant(request: Request) -> str:
-    return request.headers.get("x-scope-orgid") or DEFAULT_TENANT
 
 
 def create_app(store: Store, *, auth_enabled: bool | None = None, token: str | None = None) -> Starlette:
@@ -125,33 +114,33 @@ def create_app(store: Store, *, auth_enabled: bool | None = None, token: str | N
     async def query_range(request: Request) -> Response:
         try:
             p = await _params(request)
-            return _json(await run_in_threadpool(run_range, p, _tenant(request)))
+            return json_response(await run_in_threadpool(run_range, p, request_tenant(request)))
         except Exception as exc:  # every error becomes Loki's plain-text body
-            return _error(exc)
+            return error_response(exc)
 
     async def query(request: Request) -> Response:
         try:
             p = await _params(request)
-            return _json(await run_in_threadpool(run_instant, p, _tenant(request)))
+            return json_response(await run_in_threadpool(run_instant, p, request_tenant(request)))
         except Exception as exc:
-            return _error(exc)
+            return error_response(exc)
 
     async def labels(request: Request) -> Response:
         try:
             p = await _params(request)
-            names = await run_in_threadpool(meta.label_names, store, p.get("query"), _tenant(request))
-            return _json({"status": "success", "data": names} if names else {"status": "success"})
+            names = await run_in_threadpool(meta.label_names, store, p.get("query"), request_tenant(request))
+            return json_response({"status": "success", "data": names} if names else {"status": "success"})
         except Exception as exc:
-            return _error(exc)
+            return error_response(exc)
 
     async def label_values(request: Request) -> Response:
         try:
             p = await _params(request)
             name = request.path_params["name"]
-            values = await run_in_threadpool(meta.label_values, store, name, p.get("query"), _tenant(request))
-            return _json({"status": "success", "data": values} if values else {"status": "success"})
+            values = await run_in_threadpool(meta.label_values, store, name, p.get("query"), request_tenant(request))
+            return json_response({"status": "success", "data": values} if values else {"status": "success"})
         except Exception as exc:
-            return _error(exc)
+            return error_response(exc)
 
     def _bounds(p: Params) -> tuple[int, int]:
         import time
@@ -167,30 +156,30 @@ def create_app(store: Store, *, auth_enabled: bool | None = None, token: str | N
         try:
             p = await _params(request)
             start, end = _bounds(p)
-            data = await run_in_threadpool(meta.series, store, p.getlist("match[]"), start, end, _tenant(request))
-            return _json({"status": "success", "data": data})
+            data = await run_in_threadpool(meta.series, store, p.getlist("match[]"), start, end, request_tenant(request))
+            return json_response({"status": "success", "data": data})
         except Exception as exc:
-            return _error(exc)
+            return error_response(exc)
 
     async def index_stats(request: Request) -> Response:
         try:
             p = await _params(request)
             start, end = _bounds(p)
-            doc = await run_in_threadpool(meta.index_stats, store, p.get("query") or "", start, end, _tenant(request))
-            return _json(doc)
+            doc = await run_in_threadpool(meta.index_stats, store, p.get("query") or "", start, end, request_tenant(request))
+            return json_response(doc)
         except Exception as exc:
-            return _error(exc)
+            return error_response(exc)
 
     async def index_volume(request: Request) -> Response:
         try:
             p = await _params(request)
             start, end = _bounds(p)
             doc = await run_in_threadpool(
-                meta.volume, store, p.get("query") or "", start, end, extras.volume_limit(p.get("limit")), _tenant(request)
+                meta.volume, store, p.get("query") or "", start, end, extras.volume_limit(p.get("limit")), request_tenant(request)
             )
-            return _json(doc)
+            return json_response(doc)
         except Exception as exc:
-            return _error(exc)
+            return error_response(exc)
 
     async def push(request: Request) -> Response:
         try:
@@ -200,15 +189,15 @@ def create_app(store: Store, *, auth_enabled: bool | None = None, token: str | N
                 from logcopilot.server.push_proto import decode_push
 
                 doc = await run_in_threadpool(decode_push, await request.body())
-                await run_in_threadpool(push_payload, store, doc, _tenant(request))
+                await run_in_threadpool(push_payload, store, doc, request_tenant(request))
                 return Response(status_code=204)
             if ctype and not ctype.startswith("application/json"):
                 raise InputError(f"unsupported Content-Type {ctype!r}: send Loki's JSON push format")
             body = await request.body()
-            await run_in_threadpool(push_json, store, body, _tenant(request))
+            await run_in_threadpool(push_json, store, body, request_tenant(request))
             return Response(status_code=204)
         except Exception as exc:
-            return _error(exc)
+            return error_response(exc)
 
     async def ready(request: Request) -> Response:
         return PlainTextResponse("ready")

@@ -30,13 +30,14 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from logcopilot.engine.store import DEFAULT_TENANT, Store
-from logcopilot.errors import InputError, LogCopilotError
 from logcopilot.engine.selectors import resolve_streams
+from logcopilot.engine.store import Store
+from logcopilot.errors import InputError
 from logcopilot.server.params import parse_duration_ns, parse_time_ns
+from logcopilot.server.responses import error_response, json_response, request_tenant
 
 __all__ = ["LOKI_API_VERSION", "error_response", "extra_routes", "json_response", "volume_limit"]
 
@@ -45,22 +46,6 @@ _HOUR_NS = 3600 * 10**9
 _LOGFMT = re.compile(r'([A-Za-z_][\w.\-]*)=("(?:[^"\\]|\\.)*"|\S*)')
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?(ns|us|µs|ms|s|m|h))+$")
 _BYTES = re.compile(r"^\d+(?:\.\d+)?\s?(B|kB|KB|KiB|MB|MiB|GB|GiB|TB|TiB)$")
-
-
-def json_response(doc: Any, status: int = 200) -> Response:
-    body = json.dumps(doc, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return Response(body.encode("utf-8", "replace"), status_code=status, media_type="application/json")
-
-
-def error_response(exc: Exception) -> Response:
-    """The one error body: plain text, the error's own status (Loki's shape)."""
-    if isinstance(exc, LogCopilotError):
-        return PlainTextResponse(str(exc), status_code=exc.status)
-    return PlainTextResponse(f"internal error: {exc}", status_code=500)
-
-
-def _tenant(request: Request) -> str:
-    return request.headers.get("x-scope-orgid") or DEFAULT_TENANT
 
 
 def _bounds(request: Request) -> tuple[int, int]:
@@ -298,7 +283,7 @@ def extra_routes(store: Store) -> list[Route]:
     def handler(fn: Any) -> Any:
         async def endpoint(request: Request) -> Response:
             try:
-                return json_response(await run_in_threadpool(fn, store, request, _tenant(request)))
+                return json_response(await run_in_threadpool(fn, store, request, request_tenant(request)))
             except Exception as exc:  # every error becomes Loki's plain-text body
                 return error_response(exc)
 
