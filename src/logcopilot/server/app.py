@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import urllib.parse
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from starlette.applications import Starlette
@@ -37,8 +38,11 @@ from logcopilot.server.responses import error_response, json_response, request_t
 __all__ = ["create_app"]
 
 
-class Params:
-    """Request parameters from the query string and a url-encoded POST body (repeatable)."""
+class Params(Mapping[str, str]):
+    """Request parameters from the query string and a url-encoded POST body.
+
+    As a mapping it gives each name's first value; ``getlist`` gives them all (``match[]``).
+    """
 
     def __init__(self, pairs: list[tuple[str, str]]) -> None:
         self.pairs = pairs
@@ -46,14 +50,14 @@ class Params:
         for k, v in pairs:
             self.first.setdefault(k, v)
 
-    def get(self, key: str, default: str | None = None) -> str | None:
-        return self.first.get(key, default)
-
     def __getitem__(self, key: str) -> str:
         return self.first[key]
 
-    def __contains__(self, key: object) -> bool:
-        return key in self.first
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.first)
+
+    def __len__(self) -> int:
+        return len(self.first)
 
     def getlist(self, key: str) -> list[str]:
         return [v for k, v in self.pairs if k == key]
