@@ -28,7 +28,7 @@ from typing import Any
 
 from logcopilot.answering.question import Entity, Question, words
 from logcopilot.engine.store import Store
-from logcopilot.errors import AnswerError, InputError
+from logcopilot.errors import AnswerError, InputError, LogCopilotError
 
 __all__ = [
     "Hit",
@@ -448,22 +448,17 @@ def retrieve_for(ctx: SystemContext, q: Question, k: int = 8) -> Retrieved:
 
 def _fuse_indexing(ctx: SystemContext, q: Question, hits: list[Hit]) -> list[Hit]:
     """Reciprocal-rank fusion with the indexing package's hybrid retrieval, when present."""
-    try:
-        from logcopilot.indexing import retrieval as kb_retrieval  # type: ignore[attr-defined]
+    from logcopilot.indexing import retrieval as kb_retrieval
 
-        theirs = kb_retrieval.retrieve(ctx.store, ctx.system, q.text, 10)
-    except Exception:
+    try:
+        theirs = kb_retrieval.retrieve(ctx.store, ctx.system, q.text, k=10, kinds=("template",))
+    except LogCopilotError:
         return hits
     rank: dict[str, float] = {}
     for i, h in enumerate(hits):
         rank[h.template.template_id] = rank.get(h.template.template_id, 0.0) + 1.0 / (3 + i)
-    ids: list[str] = []
-    for item in theirs or []:
-        tid = getattr(item, "template_id", None) or getattr(item, "ref", None) or (item.get("ref") if isinstance(item, dict) else None)
-        kind = getattr(item, "kind", None) or (item.get("kind") if isinstance(item, dict) else "template")
-        if tid and kind in (None, "template"):
-            ids.append(str(tid).split(":")[0])
-    for i, tid in enumerate(dict.fromkeys(ids)):
+    ids = [hit.template_id or hit.ref for hit in theirs.templates]
+    for i, tid in enumerate(dict.fromkeys(t for t in ids if t)):
         rank[tid] = rank.get(tid, 0.0) + 0.5 / (3 + i)
     by_id = {h.template.template_id: h for h in hits}
     for tid in rank:
