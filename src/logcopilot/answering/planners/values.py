@@ -17,9 +17,15 @@ structured planner's draft).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
 from logcopilot.answering.plan import Filter
-from logcopilot.answering.planners.select import _NUMERIC_TYPES, _literal_stems, content_words
+from logcopilot.answering.planners.select import (
+    _NUMERIC_TYPES,
+    _literal_stems,
+    content_words,
+)
 from logcopilot.answering.question import Entity, Question, words
 from logcopilot.answering.retrieval import Retrieved, SystemContext, stem
 
@@ -60,57 +66,53 @@ def slot_filter(ctx: SystemContext, e: Entity, template_ids: list[str]) -> Filte
     names = {p.name for tid in template_ids if (t := ctx.template(tid)) is not None
              for p in t.params if e.text in p.examples}
     pats: list[str] = []
-    for tid in template_ids:
-        t = ctx.template(tid)
-        if t is None:
+    for p, parts in _slots(ctx, template_ids):
+        if p.name not in names:
             continue
-        parts = re.split(r"<\*>", t.template)
-        for p in t.params:
-            if p.name not in names or p.position >= len(parts):
-                continue
-            before = parts[p.position]
-            # the last two literal words before the slot, whole (not cut mid-word)
-            toks = re.findall(r"\S+\s*", before)
-            tail = "".join(toks[-2:]).lstrip() if before.strip() else ""
-            if not tail or tail.endswith(("/", "_")) or len(tail) > 40:
-                continue
-            after = parts[p.position + 1][:1] if p.position + 1 < len(parts) else ""
-            end = r"\b" if re.match(r"\w", e.text[-1:]) else ""
-            if after and not after.isspace() and not re.match(r"\w", after):
-                end = re.escape(after)
-            pats.append(re.escape(tail).replace(r"\ ", " ") + re.escape(e.text) + end)
+        before = parts[p.position]
+        # the last two literal words before the slot, whole (not cut mid-word)
+        toks = re.findall(r"\S+\s*", before)
+        tail = "".join(toks[-2:]).lstrip() if before.strip() else ""
+        if not tail or tail.endswith(("/", "_")) or len(tail) > 40:
+            continue
+        after = parts[p.position + 1][:1] if p.position + 1 < len(parts) else ""
+        end = r"\b" if re.match(r"\w", e.text[-1:]) else ""
+        if after and not after.isspace() and not re.match(r"\w", after):
+            end = re.escape(after)
+        pats.append(re.escape(tail).replace(r"\ ", " ") + re.escape(e.text) + end)
     pats = sorted(set(pats))
     if not pats or len(pats) > 3:
         return None
     return Filter("|~", pats[0] if len(pats) == 1 else "(?:" + "|".join(pats) + ")")
 
 
+
+def _slots(ctx: SystemContext, template_ids: list[str]) -> Iterator[tuple[Any, list[str]]]:
+    """Each slot of the chosen templates as (parameter, the template's literal parts), so
+    ``parts[p.position]`` is the text before the slot and ``parts[p.position + 1]`` after it."""
+    for tid in template_ids:
+        t = ctx.template(tid)
+        if t is None:
+            continue
+        parts = re.split(r"<\*>", t.template)
+        for p in t.params:
+            if p.position < len(parts):
+                yield p, parts
+
 def _number_filter(ctx: SystemContext, q: Question, e: Entity, template_ids: list[str]) -> Filter | None:
     """'404' next to 'status' in the question -> '|= "status: 404"' from the template's literal."""
     i = q.text.find(e.text)
     near = {stem(w) for w in words(q.text[max(0, i - 30): i + len(e.text) + 30])}
     # a stored value of one of the templates' slots: filter on the slot's literal context
-    for tid in template_ids:
-        t = ctx.template(tid)
-        if t is None:
-            continue
-        parts = re.split(r"<\*>", t.template)
-        for p in t.params:
-            if p.position < len(parts) and e.text in p.examples and parts[p.position].strip():
-                return Filter("|=", f"{parts[p.position][-12:].lstrip()}{e.text}")
-    for tid in template_ids:
-        t = ctx.template(tid)
-        if t is None:
-            continue
-        parts = re.split(r"<\*>", t.template)
-        for p in t.params:
-            if p.position >= len(parts):
-                continue
-            before = parts[p.position]
-            ctx_words = {stem(w) for w in words(before)[-2:]} | {stem(x) for x in re.split(r"[_\W]+", p.name) if x}
-            if ctx_words & near and p.type in _NUMERIC_TYPES | {"string"}:
-                tail = before[-12:].lstrip()
-                return Filter("|=", f"{tail}{e.text}")
+    slots = list(_slots(ctx, template_ids))
+    for p, parts in slots:
+        if e.text in p.examples and parts[p.position].strip():
+            return Filter("|=", f"{parts[p.position][-12:].lstrip()}{e.text}")
+    for p, parts in slots:
+        before = parts[p.position]
+        ctx_words = {stem(w) for w in words(before)[-2:]} | {stem(x) for x in re.split(r"[_\W]+", p.name) if x}
+        if ctx_words & near and p.type in _NUMERIC_TYPES | {"string"}:
+            return Filter("|=", f"{before[-12:].lstrip()}{e.text}")
     return Filter("|~", rf"\b{re.escape(e.text)}\b") if len(e.text) >= 3 else None
 
 
