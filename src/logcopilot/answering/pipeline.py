@@ -3,9 +3,11 @@
 In: a store, a system name, a question; optionally a planner (``auto`` | ``rules`` |
 ``structured`` | ``free``), a chat client, a backend (default: the embedded engine) and a
 results directory for traces. Out: an ``Answer``: the structured value, a short text, the
-final LogQL and every query run, the raw result, evidence lines, the plan, the cost, and
-(when it could not answer) a clear ``error``. ``ask`` never raises for a bad question, an
-unknown system or a failing LLM: it answers with what it could not do.
+final LogQL and every query run, the raw result, evidence lines, the plan, the cost, the
+execution attempts of every planner tried (``attempts``: each ``{"planner", "number",
+"queries", "ok", "feedback", "seconds"}``, so repairs show), and (when it could not answer)
+a clear ``error``. ``ask`` never raises for a bad question, an unknown system or a failing
+LLM: it answers with what it could not do.
 
 Stages run in ``STAGES`` order; ``auto`` tries the free, then the structured LLM planner,
 then rules, using only what is available (no LLM: rules only).
@@ -84,6 +86,7 @@ class Answer:
     notes: list[str] = field(default_factory=list)
     cost: dict[str, Any] = field(default_factory=dict)
     trace_dir: str = ""
+    attempts: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -251,6 +254,8 @@ def _other_param(ctx: SystemContext, q: Question, p: QueryPlan) -> tuple[str, st
 def _finish(name: str, ctx: SystemContext, plan: QueryPlan, ex: Execution, backend: Backend, n_evidence: int,
             trace: Trace, ans: Answer) -> bool:
     ans.planner = name
+    ans.attempts += [{"planner": name, "number": a.number, "queries": a.queries, "ok": a.ok,
+                      "feedback": a.feedback, "seconds": a.seconds} for a in ex.attempts]  # no result payloads
     ans.plan = plan.to_dict()
     ans.answer_type = plan.answer_type
     ans.notes = list(plan.notes)

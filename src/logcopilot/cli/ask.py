@@ -1,7 +1,9 @@
 """``logcopilot ask`` and ``logcopilot bench``: answer questions about logs, and benchmark it.
 
-``ask`` prints the answer, the LogQL behind it, the result and the evidence lines (``--json``
-prints the whole answer object) and writes a trace under the results directory. ``bench``
+``ask`` prints the answer, the LogQL behind it (and how it ran: instant, range or log query
+with its times), the result, the evidence lines and the cost (``--json`` prints the whole
+answer object), writes a trace under the results directory and records the question in the
+store's history (the web UI's list; ``bench`` does not record). ``bench``
 ingests and indexes the systems of a question file, answers every question, writes the
 answers JSONL the scorer reads, and prints accuracy per system and category and the cost per
 question.
@@ -42,6 +44,37 @@ def _chat_client(provider: str, db: str | None, store: Any, *, required: bool) -
         return None
 
 
+def _when(spec: dict[str, Any]) -> str:
+    """How a query ran, for people: ``instant at T``, ``range A .. B, step 1m``, ``log A .. B, limit 5, backward``."""
+    from logcopilot.engine.stats import rfc3339_ns
+    from logcopilot.logql.durations import format_duration
+
+    def at(key: str) -> str:
+        ns = spec.get(key)
+        return rfc3339_ns(int(ns)) if ns is not None else "?"
+
+    kind = spec.get("kind") or ""
+    if kind == "instant":
+        return f"instant at {at('time_ns')}"
+    if kind == "range":
+        step = spec.get("step_ns")
+        return f"range {at('start_ns')} .. {at('end_ns')}" + (f", step {format_duration(int(step))}" if step else "")
+    parts = [f"log {at('start_ns')} .. {at('end_ns')}"]
+    if spec.get("limit"):
+        parts.append(f"limit {spec['limit']}")
+    if spec.get("direction"):
+        parts.append(str(spec["direction"]))
+    return ", ".join(parts)
+
+
+def _cost(cost: dict[str, Any]) -> str:
+    """``0 LLM calls, 0 tokens, 0.11 s``."""
+    calls = int(cost.get("llm_calls") or 0)
+    tokens = int(cost.get("prompt_tokens") or 0) + int(cost.get("completion_tokens") or 0)
+    return (f"{calls} LLM call{'s' if calls != 1 else ''}, {tokens:,} token{'s' if tokens != 1 else ''}, "
+            f"{float(cost.get('seconds') or 0):.2f} s")
+
+
 def _print_answer(a: Any) -> None:
     if a.ok:
         click.secho(f"Answer: {a.answer}", bold=True)
@@ -50,19 +83,27 @@ def _print_answer(a: Any) -> None:
         click.secho(f"Could not answer: {a.error}", fg="red", bold=True)
     if a.logql:
         click.echo(f"LogQL:  {a.logql}")
-        main = (a.queries or [{}])[0]
-        extra = {k: main.get(k) for k in ("kind", "time_ns", "start_ns", "end_ns", "step_ns", "limit", "direction")
-                 if main.get(k) not in (None, "")}
-        click.echo(f"        {extra}")
+        if a.queries:
+            click.echo(f"        {_when(a.queries[0])}")
     if a.result is not None:
         click.echo("Result: " + json.dumps(a.result, ensure_ascii=False)[:600])
     if a.evidence:
         click.echo("Evidence:")
         for line in a.evidence:
             click.echo(f"  {line[:300]}")
-    click.echo(f"Planner: {a.planner or '-'}  intent: {a.intent}  cost: {a.cost}")
+    click.echo(f"Planner: {a.planner or '-'}  intent: {a.intent or '-'}  cost: {_cost(a.cost)}")
     if a.trace_dir:
         click.echo(f"Trace:  {a.trace_dir}")
+
+
+def _record(store: Any, a: Any, planner: str, llm_provider: str) -> None:
+    """Keep the question in the history the web UI lists; a store that cannot take it only warns."""
+    from logcopilot.answering.history import record_answer
+
+    try:
+        record_answer(store, a, source="cli", llm=llm_provider, planner=planner)
+    except LogCopilotError as exc:
+        click.echo(f"warning: {exc}", err=True)
 
 
 @click.command("ask")
@@ -95,6 +136,7 @@ def ask_cmd(question: str, system: str, planner: str, llm_provider: str, max_att
         backend = get_backend(settings_for(db), store)  # LOKI_BASE_URL set: the same LogQL goes to Loki
         a = ask(store, system, question, planner=planner, llm=llm, max_attempts=max_attempts, evidence=evidence,
                 backend=backend, results_dir=results_dir or settings_for(db).results_dir)
+        _record(store, a, planner, llm_provider)
     finally:
         store.close()
     if as_json:

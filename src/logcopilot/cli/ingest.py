@@ -1,30 +1,24 @@
-"""``logcopilot ingest`` and ``logcopilot stats``: load log files, show what the store holds."""
+"""``logcopilot ingest`` and ``logcopilot stats``: load log files, show what the store holds.
+
+The per-system figures come from ``engine/stats.py`` (the web API shows the same ones).
+"""
 
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
-from typing import Any
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from logcopilot.cli.common import db_option, echo_json, json_option, open_store
-from logcopilot.engine.store import Store
+from logcopilot.engine.stats import iso_ns, system_stats
 from logcopilot.ingest.pipeline import IngestReport, ingest_files
 from logcopilot.ingest.presets import PRESETS
 
-__all__ = ["ingest_cmd", "stats_cmd", "system_stats"]
+__all__ = ["ingest_cmd", "stats_cmd"]
 
 BIG_FILE = 32 << 20  # show a progress bar from this size on (or for stdin)
-
-
-def _iso(ns: int | None) -> str:
-    if ns is None:
-        return "-"
-    whole = datetime.fromtimestamp(ns // 10**9, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
-    return f"{whole}.{(ns // 10**6) % 1000:03d}Z"  # integer maths: floats would round ns away
 
 
 def _preset_help() -> str:
@@ -110,45 +104,8 @@ def _print_report(r: IngestReport) -> None:
         click.echo(f"    rejected {n:,}: {reason}")
     for kind, n in r.repaired.items():
         click.echo(f"    repaired {n:,} lines: {kind.replace('_', ' ')}")
-    click.echo(f"  streams {r.streams}  time span {_iso(r.ts_min)} .. {_iso(r.ts_max)}")
+    click.echo(f"  streams {r.streams}  time span {iso_ns(r.ts_min)} .. {iso_ns(r.ts_max)}")
     click.echo(f"  {r.seconds:.2f} s, {r.rate:,.0f} lines/s, {r.bytes / 1e6:,.1f} MB, source {r.source_id}")
-
-
-def system_stats(store: Store, system: str | None = None) -> list[dict[str, Any]]:
-    """Per system: entries, sources, time span, and each stream with its labels and count."""
-    con = store.cursor()
-    where, params = ("WHERE s.labels->>'system' = ?", [system.lower()]) if system else ("", [])
-    rows = con.execute(
-        "SELECT s.labels->>'system' AS system, s.stream_id, s.labels, count(e.ts), min(e.ts), max(e.ts) "
-        f"FROM streams s LEFT JOIN entries e USING (stream_id) {where} "
-        "GROUP BY s.stream_id, s.labels, s.labels_key ORDER BY system, s.labels_key",
-        params,
-    ).fetchall()
-    out: dict[str, dict[str, Any]] = {}
-    import json
-
-    for sys_name, sid, labels, n, lo, hi in rows:
-        item = out.setdefault(str(sys_name), {"system": sys_name, "entries": 0, "streams": [], "ts_min": None, "ts_max": None})
-        item["entries"] += int(n)
-        item["streams"].append({"stream_id": sid, "labels": json.loads(labels), "entries": int(n)})
-        if lo is not None:
-            item["ts_min"] = lo if item["ts_min"] is None else min(item["ts_min"], lo)
-            item["ts_max"] = hi if item["ts_max"] is None else max(item["ts_max"], hi)
-    for sys_name, item in out.items():
-        src = con.execute(
-            "SELECT count(*), coalesce(sum(lines_read), 0), coalesce(sum(lines_rejected), 0), "
-            "string_agg(DISTINCT format, ', ') FROM sources WHERE system = ?",
-            [sys_name],
-        ).fetchone()
-        assert src is not None
-        item.update(sources=int(src[0]), lines_read=int(src[1]), lines_rejected=int(src[2]), formats=src[3] or "")
-        label_names: dict[str, set[str]] = {}
-        for s in item["streams"]:
-            for k, v in s["labels"].items():
-                label_names.setdefault(k, set()).add(v)
-        item["labels"] = {k: sorted(v) for k, v in sorted(label_names.items())}
-        item["time_span"] = [_iso(item["ts_min"]), _iso(item["ts_max"])]
-    return list(out.values())
 
 
 @click.command(

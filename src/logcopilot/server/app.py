@@ -1,9 +1,11 @@
-"""The Loki-compatible HTTP API over the embedded store (Starlette).
+"""The Loki-compatible HTTP API over the embedded store (Starlette), with the web UI beside it.
 
 In: HTTP requests as Loki's API defines them (GET query strings or POST forms). Out: Loki's
 JSON bodies, status codes and plain-text error bodies. Endpoints: ``/loki/api/v1/query``,
 ``/query_range``, ``/labels``, ``/label/{name}/values``, ``/series``, ``/index/stats``,
-``/index/volume``, ``POST /push`` and ``/ready``.
+``/index/volume``, ``POST /push`` and ``/ready``; the Loki extras (``server/extras.py``),
+``/openapi.json``, the web UI's JSON API under ``/api/v1`` (``server/api.py``, JSON error
+bodies) and its pages and ``/static`` files (``server/ui.py``).
 
 DuckDB connections are not thread-safe, so every request takes its own ``store.cursor()``;
 queries run in Starlette's thread pool.
@@ -20,7 +22,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from logcopilot.engine.executor import execute_instant, execute_range
 from logcopilot.engine.push import push_json
@@ -206,7 +208,7 @@ def create_app(store: Store, *, auth_enabled: bool | None = None, token: str | N
     async def ready(request: Request) -> Response:
         return PlainTextResponse("ready")
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/loki/api/v1/query", query, methods=["GET", "POST"]),
         Route("/loki/api/v1/query_range", query_range, methods=["GET", "POST"]),
         Route("/loki/api/v1/labels", labels, methods=["GET", "POST"]),
@@ -221,9 +223,13 @@ def create_app(store: Store, *, auth_enabled: bool | None = None, token: str | N
     from starlette.middleware import Middleware
 
     from logcopilot.server import openapi, tenancy
+    from logcopilot.server.api import api_routes, http_error
+    from logcopilot.server.ui import ui_routes
 
-    routes += [*extras.extra_routes(store), openapi.openapi_route()]
+    routes += [*extras.extra_routes(store), openapi.openapi_route(), *api_routes(store), *ui_routes()]
     env_auth, env_token = tenancy.auth_from_env()
     guard = Middleware(tenancy.TenancyMiddleware, auth_enabled=env_auth if auth_enabled is None else auth_enabled,
                        token=env_token if token is None else token)
-    return Starlette(routes=routes, middleware=[guard])
+    from starlette.exceptions import HTTPException
+
+    return Starlette(routes=routes, middleware=[guard], exception_handlers={HTTPException: http_error})

@@ -1,10 +1,12 @@
 """An OpenAPI 3 description of every endpoint ``logcopilot serve`` answers, at ``/openapi.json``.
 
 In: nothing (the API is fixed); ``openapi_document()`` builds the description from the
-endpoint table below. Out: a JSON-able dict (OpenAPI 3.0.3): parameters, the push request
-body, Loki's success shapes, and the one error body (``text/plain`` with the status).
+endpoint tables below. Out: a JSON-able dict (OpenAPI 3.0.3): parameters, the push request
+body, Loki's success shapes and its one error body (``text/plain`` with the status); the web
+UI's JSON API (``API_ENDPOINTS``, ``/api/v1``: JSON bodies and JSON errors); the HTML pages
+(``/``, ``/ask``, ...; the ``/static`` files are not described).
 
-The table is data, not code: adding an endpoint is adding a row. A test checks that every
+The tables are data, not code: adding an endpoint is adding a row. A test checks that every
 route the app serves is described here, and a schemathesis run fuzzes the server from it.
 """
 
@@ -16,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-__all__ = ["ENDPOINTS", "openapi_document", "openapi_route"]
+__all__ = ["API_ENDPOINTS", "ENDPOINTS", "openapi_document", "openapi_route"]
 
 _TIME = {"type": "string", "description": "unix seconds (int or float), ns since the epoch, or RFC3339", "example": "1704067200"}
 _DURATION = {"type": "string", "description": "a duration (5m, 1h30m) or float seconds", "example": "60"}
@@ -103,6 +105,72 @@ ENDPOINTS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], dict[str, Any
 
 _ERROR = {"description": "Loki's error body: one plain-text message", "content": {"text/plain": {"schema": {"type": "string"}}}}
 
+# -- the web UI's JSON API (server/api.py): JSON error bodies, path parameters of its own
+_OBJ: dict[str, Any] = {"type": "object"}
+_ARR: dict[str, Any] = {"type": "array", "items": _OBJ}
+_API_ERROR = {"description": "the API's error body", "content": {"application/json": {"schema": {
+    "type": "object", "required": ["status", "error"],
+    "properties": {"status": {"type": "string", "enum": ["error"]}, "error": {"type": "string"}}}}}}
+_ANSWER = {"type": "object", "required": ["id", "asked_at", "question", "system", "ok"], "properties": {
+    "id": {"type": "integer"}, "asked_at": {"type": "string", "format": "date-time"}, "question": {"type": "string"},
+    "system": {"type": "string"}, "ok": {"type": "boolean"}, "value": {}, "answer": {"type": "string"},
+    "answer_type": {"type": "string"}, "logql": {"type": "string"}, "queries": _ARR, "result": {},
+    "evidence": {"type": "array", "items": {"type": "string"}}, "planner": {"type": "string"},
+    "error": {"type": "string"}, "notes": {"type": "array", "items": {"type": "string"}}, "cost": _OBJ,
+    "attempts": _ARR}}
+_ASK = {"type": "object", "required": ["question", "system"], "properties": {
+    "question": {"type": "string", "example": "Which IP address had the most failed password attempts?"},
+    "system": {"type": "string", "example": "openssh"},
+    "planner": {"type": "string", "enum": ["auto", "rules", "structured", "free"], "default": "auto"},
+    "llm": {"type": "string", "enum": ["none", "local", "openai", "auto"], "default": "none"},
+    "evidence": {"type": "integer", "minimum": 0, "maximum": 100, "default": 5}}}
+_PARSE = {"type": "object", "required": ["ok"], "properties": {
+    "ok": {"type": "boolean"}, "formatted": {"type": "string"}, "kind": {"type": "string", "enum": ["log", "metric"]},
+    "volume_query": {"type": "string", "nullable": True},
+    "error": {"type": "object", "properties": {"message": {"type": "string"}, "reason": {"type": "string"},
+                                              "line": {"type": "integer"}, "col": {"type": "integer"}}}}}
+_KNOWLEDGE = {"type": "object", "properties": {
+    "system": {"type": "string"}, "total_lines": {"type": "integer"}, "verified_recipes": {"type": "integer"},
+    "templates": _ARR, "workflow": {"type": "object", "nullable": True}}}
+_TEMPLATE = {"type": "object", "properties": {
+    "template_id": {"type": "string"}, "template": {"type": "string"}, "count": {"type": "integer"},
+    "share": {"type": "number"}, "summary": {"type": "string"}, "examples": {"type": "array", "items": {"type": "string"}},
+    "params": _ARR, "recipe": {"type": "object", "nullable": True}, "successors": _ARR, "predecessors": _ARR}}
+_SYSTEM = {"type": "string", "description": "a system name (as ingested)", "example": "openssh"}
+AP: dict[str, tuple[dict[str, Any], bool, str]] = {  # API parameter -> (schema, required, where)
+    "system": (_SYSTEM, True, "path"),
+    "template_id": ({"type": "string", "example": "E27"}, True, "path"),
+    "id": ({"type": "integer", "minimum": 1}, True, "path"),
+    "history_system": (_SYSTEM, False, "query"),
+    "limit": ({"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}, False, "query"),
+    "query": (_QUERY, True, "query"),
+    "step": ({"type": "string", "description": "the volume query's step: a duration or seconds", "default": "60s"},
+             False, "query"),
+    "q": ({"type": "string", "example": "failed password"}, True, "query"),
+    "k": ({"type": "integer", "minimum": 1, "maximum": 100, "default": 10}, False, "query"),
+}
+# path -> (summary, method, parameter names, request body schema, 200 schema)
+API_ENDPOINTS: tuple[tuple[str, str, str, tuple[str, ...], dict[str, Any] | None, dict[str, Any]], ...] = (
+    ("/api/v1/systems", "Systems in the store: streams, counts, time span, index state", "GET", (), None,
+     {"type": "object", "properties": {"systems": _ARR}}),
+    ("/api/v1/ask", "Answer a question (value, LogQL, attempts, evidence); recorded in the history", "POST", (), _ASK,
+     _ANSWER),
+    ("/api/v1/history", "Asked questions, newest first", "GET", ("history_system", "limit"), None,
+     {"type": "object", "properties": {"history": _ARR}}),
+    ("/api/v1/history/{id}", "One asked question, as /api/v1/ask answered it", "GET", ("id",), None, _ANSWER),
+    ("/api/v1/logql/parse", "Check a LogQL query: canonical text, kind and volume query, or the error position",
+     "GET", ("query", "step"), None, _PARSE),
+    ("/api/v1/knowledge/{system}", "Templates (most frequent first) and workflow of an indexed system", "GET",
+     ("system",), None, _KNOWLEDGE),
+    ("/api/v1/knowledge/{system}/templates/{template_id}", "One template: examples, parameters, recipe, neighbours",
+     "GET", ("system", "template_id"), None, _TEMPLATE),
+    ("/api/v1/knowledge/{system}/search", "Search the knowledge base (BM25)", "GET", ("system", "q", "k"), None,
+     {"type": "object", "properties": {"hits": _ARR}}),
+    ("/api/v1/config", "Version, planners and which LLMs can run", "GET", (), None,
+     {"type": "object", "properties": {"version": {"type": "string"}, "planners": {"type": "array"}, "llms": _ARR}}),
+)
+_HTML = {"description": "the page", "content": {"text/html": {"schema": {"type": "string"}}}}
+
 
 def _parameter(name: str, in_path: bool = False) -> dict[str, Any]:
     if in_path:
@@ -139,16 +207,48 @@ def _operation(path: str, summary: str, method: str, params: tuple[str, ...], ok
     return op
 
 
+def _api_operation(path: str, summary: str, method: str, params: tuple[str, ...], body: dict[str, Any] | None,
+                   ok: dict[str, Any]) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "operationId": (method.lower() + path).replace("/", "_").replace("{", "").replace("}", ""),
+                          "tags": ["web UI API"]}
+    parameters = []
+    for name in params:
+        schema, required, where = AP[name]
+        parameters.append({"name": name.removeprefix("history_"), "in": where, "required": required, "schema": schema})
+    if parameters:
+        op["parameters"] = parameters
+    if body is not None:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    op["responses"] = {"200": {"description": "success", "content": {"application/json": {"schema": ok}}},
+                       "400": _API_ERROR, "401": _ERROR, "404": _API_ERROR, "500": _API_ERROR}
+    return op
+
+
+def _pages() -> dict[str, Any]:
+    from logcopilot.server.ui import PAGES
+
+    paths: dict[str, Any] = {"/": {"get": {"summary": "The web UI (redirects to /ask)", "operationId": "get_home",
+                                           "tags": ["web UI"], "responses": {"307": {"description": "to /ask"}}}}}
+    for name, title in PAGES.items():
+        paths[f"/{name}"] = {"get": {"summary": f"Web UI page: {title}", "operationId": f"get_page_{name}",
+                                     "tags": ["web UI"], "responses": {"200": _HTML, "401": _ERROR}}}
+    return paths
+
+
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.0.3 description of the served API."""
     paths: dict[str, Any] = {}
     for path, summary, methods, params, ok in ENDPOINTS:
         paths[path] = {m.lower(): _operation(path, summary, m, params, ok) for m in methods}
+    for path, summary, method, params, body, api_ok in API_ENDPOINTS:
+        paths[path] = {method.lower(): _api_operation(path, summary, method, params, body, api_ok)}
+    paths.update(_pages())
     return {
         "openapi": "3.0.3",
         "info": {"title": "LogCopilot Loki-compatible API", "version": "1",
-                 "description": "Grafana Loki's HTTP API over the embedded LogCopilot store. Errors are "
-                                "plain text with the status code, on every endpoint."},
+                 "description": "Grafana Loki's HTTP API over the embedded LogCopilot store (errors: plain text "
+                                "with the status code), the web UI's JSON API under /api/v1 (errors: "
+                                "{\"status\": \"error\", \"error\": \"...\"}) and the web UI pages."},
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
                                            "tenant": {"type": "apiKey", "in": "header", "name": "X-Scope-OrgID"}}},
         "paths": paths,

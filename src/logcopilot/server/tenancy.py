@@ -10,7 +10,12 @@ As Loki's ``auth_enabled``:
 - **enabled**: ``X-Scope-OrgID`` is required (``no org id`` otherwise, 401) and isolates
   tenants: each sees and pushes only its own streams. Loki's multi-tenant queries
   (``a|b``) are refused, since the store keeps one tenant per stream. ``/ready``,
-  ``/openapi.json`` and build info hold no tenant data and need no tenant.
+  ``/openapi.json``, build info and the UI's config and LogQL-parse endpoints hold no tenant
+  data and need no tenant; the rest of the UI's ``/api/v1`` reads the whole store, so it is
+  refused (403) while tenants are isolated.
+
+The web UI's pages and ``/static`` assets hold no data and pass without a token or tenant (a
+browser cannot add headers to a page load); their scripts send the token with each API call.
 
 A bearer token (``--token`` / ``LOGCOPILOT_TOKEN``), when set, is required on every endpoint
 but ``/ready``; it is compared in constant time.
@@ -39,7 +44,14 @@ __all__ = ["DEFAULT_MAX_BODY", "TenancyMiddleware", "auth_from_env", "tenant_err
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
 _OPEN_PATHS = frozenset({"/ready"})  # no token needed
-_NO_TENANT_PATHS = frozenset({"/ready", "/openapi.json", "/loki/api/v1/status/buildinfo"})  # no tenant data
+_NO_TENANT_PATHS = frozenset({"/ready", "/openapi.json", "/loki/api/v1/status/buildinfo",
+                              "/api/v1/config", "/api/v1/logql/parse"})  # no tenant data
+# The web UI's pages and assets hold no data (their scripts call the API, which is checked), and
+# a browser cannot add headers to a page load: they need neither a token nor a tenant.
+_PAGE_PATHS = frozenset({"/", "/ask", "/query", "/knowledge", "/status", "/favicon.ico"})
+_PAGE_PREFIX = "/static/"
+# The web UI's JSON API reads the whole store; with tenants isolated it would leak across them.
+_WHOLE_STORE_PREFIX = "/api/v1/"
 _TENANT_MAX = 150  # Loki's limit on a tenant id's length
 _TENANT_BAD = frozenset('/\\')
 DEFAULT_MAX_BODY = 64 << 20
@@ -88,6 +100,9 @@ class TenancyMiddleware:
             return
         headers: list[tuple[bytes, bytes]] = list(scope.get("headers") or [])
         path = scope.get("path", "")
+        if path in _PAGE_PATHS or path.startswith(_PAGE_PREFIX):
+            await self.app(scope, receive, send)
+            return
         if self.token is not None and path not in _OPEN_PATHS:
             auth = next((v for k, v in headers if k == b"authorization"), b"")
             given = auth[7:] if auth[:7].lower() == b"bearer " else b""
@@ -98,6 +113,10 @@ class TenancyMiddleware:
         if self.auth_enabled:
             org = next((v for k, v in headers if k == b"x-scope-orgid"), b"").decode("utf-8", "replace").strip()
             if path not in _NO_TENANT_PATHS:
+                if path.startswith(_WHOLE_STORE_PREFIX):
+                    await _deny(send, "the web UI's API reads the whole store and is off while tenants are isolated "
+                                      "(--auth-enabled); query through /loki/api/v1 with X-Scope-OrgID", 403)
+                    return
                 problem = tenant_error(org)
                 if problem:
                     await _deny(send, problem)

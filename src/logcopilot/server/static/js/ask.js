@@ -1,0 +1,208 @@
+// The ask page: question -> answer with its value, LogQL, chart, attempts, evidence and cost;
+// the history of past questions on the side.
+
+import { $, clear, el, logLine, markNav, show, wireCopy } from "./dom.js";
+import { fillSystems, getJSON, postJSON, systems as loadSystems } from "./api.js";
+import { highlight } from "./logql.js";
+import { NS } from "./time.js";
+import { matrixChart, vectorChart, volumeChart, widthOf } from "./results.js";
+
+let SYSTEMS = [];
+let current = null;  // the answer on screen
+
+function spanOf(system) {
+  const s = SYSTEMS.find((x) => x.system === system);
+  // whole seconds around the span: ns numbers above 2^53 arrive a few ns off in JSON
+  return s && s.ts_min !== null ? [(BigInt(s.ts_min) / NS) * NS, (BigInt(s.ts_max) / NS + 1n) * NS] : null;
+}
+
+function formatAnswerValue(v) {
+  if (v === null || v === undefined) return "—";
+  if (Array.isArray(v)) return v.map((x) => (typeof x === "object" ? JSON.stringify(x) : String(x))).join(", ");
+  if (typeof v === "object") return JSON.stringify(v);
+  if (typeof v === "number") return v.toLocaleString("en-US", { maximumFractionDigits: 6 });
+  return String(v);
+}
+
+function queryLink(a) {
+  const main = (a.queries || []).find((q) => q.role === "main") || (a.queries || [])[0];
+  const p = new URLSearchParams({ query: a.logql });
+  const span = spanOf(a.system);
+  if (main && main.kind === "instant" && main.time_ns) {
+    p.set("type", "instant");
+    p.set("time", String(main.time_ns));
+  } else if (main && main.start_ns && main.end_ns) {
+    p.set("start", String(main.start_ns));
+    p.set("end", String(main.end_ns));
+    if (main.step_ns) p.set("step", `${Math.round(main.step_ns / 1e9)}s`);
+  } else if (span) {
+    p.set("start", String(span[0]));
+    p.set("end", String(span[1]));
+  }
+  return `/query?${p.toString()}`;
+}
+
+function renderAttempts(attempts) {
+  const ol = clear($("#attempts"));
+  $("#attempts-count").textContent = String(attempts.length);
+  for (const at of attempts) {
+    const li = el("li", { class: "attempt" + (at.ok ? "" : " failed") },
+      el("div", { class: "attempt-head", text: `#${at.number} ${at.ok ? "ok" : "failed"}${at.seconds !== undefined ? ` · ${(at.seconds * 1000).toFixed(0)} ms` : ""}` }),
+      (at.queries || []).map((q) => el("pre", { class: "logql-block small" }, highlight(q.logql || ""))),
+      at.feedback ? el("div", { class: "feedback", text: at.feedback }) : null);
+    ol.appendChild(li);
+  }
+  // open the details when a repair happened: that is the interesting part
+  $("#attempts-box").open = attempts.length > 1 || attempts.some((x) => !x.ok);
+}
+
+async function renderCharts(a) {
+  const box = clear($("#answer-chart"));
+  const width = widthOf(box);
+  const r = a.result;
+  if (r && r.resultType === "matrix" && r.result?.length) box.appendChild(matrixChart(r, { title: "result", width }));
+  else if (r && r.resultType === "vector" && r.result?.length > 1) box.appendChild(vectorChart(r, { title: "result", width }));
+  const span = spanOf(a.system);
+  if (a.logql && span) {
+    try {
+      const vol = await volumeChart(a.logql, span[0], span[1], { title: "lines the query reads, over the log's span", width });
+      if (vol && current === a) box.appendChild(vol);
+    } catch (e) {
+      box.appendChild(el("p", { class: "muted", text: `volume chart unavailable: ${e.message}` }));
+    }
+  }
+}
+
+function render(a) {
+  current = a;
+  show($("#answer"), true);
+  show($("#ask-error"), !a.ok);
+  $("#ask-error").textContent = a.ok ? "" : (a.error || "could not answer");
+  $("#answer-value").textContent = a.ok ? formatAnswerValue(a.value) : "No answer";
+  $("#answer-value").classList.toggle("failed", !a.ok);
+  $("#answer-type").textContent = [a.answer_type, a.intent, a.planner && `planner ${a.planner}`].filter(Boolean).join(" · ");
+  $("#answer-text").textContent = a.answer || "";
+  const notes = clear($("#answer-notes"));
+  for (const n of a.notes || []) notes.appendChild(el("li", { text: n }));
+  const pre = clear($("#answer-logql"));
+  pre.appendChild(highlight(a.logql || "(no query)"));
+  const link = $("#open-in-query");
+  link.href = a.logql ? queryLink(a) : "/query";
+  link.classList.toggle("disabled", !a.logql);
+  renderAttempts(a.attempts || []);
+  const ev = clear($("#evidence"));
+  for (const line of a.evidence || []) ev.appendChild(logLine(line));
+  if (!(a.evidence || []).length) ev.appendChild(el("li", { class: "muted", text: "no evidence lines" }));
+  const c = a.cost || {};
+  const tokens = (c.prompt_tokens || 0) + (c.completion_tokens || 0);
+  $("#cost").textContent = `Cost: ${c.llm_calls || 0} LLM call${c.llm_calls === 1 ? "" : "s"} · ${tokens} tokens` +
+    ` (${c.prompt_tokens || 0} prompt + ${c.completion_tokens || 0} completion) · ${(c.seconds ?? 0).toFixed(2)} s` +
+    (a.asked_at ? ` · asked ${a.asked_at}` : "");
+  renderCharts(a);
+}
+
+async function refreshHistory() {
+  const ol = $("#history");
+  try {
+    const items = (await getJSON("/api/v1/history", { limit: 40 })).history || [];
+    clear(ol);
+    if (!items.length) ol.appendChild(el("li", { class: "muted", text: "No questions asked yet." }));
+    for (const h of items) {
+      const li = el("li", { class: "history-item" + (h.ok ? "" : " failed"), dataset: { id: String(h.id) }, tabindex: "0" },
+        el("div", { class: "q", text: h.question }),
+        el("div", { class: "meta muted", text: `${h.system} · ${h.ok ? formatAnswerValue(h.value) : "no answer"} · ${h.asked_at?.slice(0, 16).replace("T", " ") ?? ""}` }));
+      const open = () => loadHistory(h.id);
+      li.addEventListener("click", open);
+      li.addEventListener("keydown", (e) => { if (e.key === "Enter") open(); });
+      ol.appendChild(li);
+    }
+  } catch (e) {
+    clear(ol).appendChild(el("li", { class: "error", text: `history unavailable: ${e.message}` }));
+  }
+}
+
+async function loadHistory(id) {
+  try {
+    const a = await getJSON(`/api/v1/history/${encodeURIComponent(id)}`);
+    $("#question").value = a.question;
+    if (SYSTEMS.some((s) => s.system === a.system)) $("#system").value = a.system;
+    render(a);
+  } catch (e) {
+    showError(e.message);
+  }
+}
+
+function showError(msg) {
+  const box = $("#ask-error");
+  box.textContent = msg;
+  show(box, true);
+}
+
+async function submit(ev) {
+  ev?.preventDefault();
+  const question = $("#question").value.trim();
+  const system = $("#system").value;
+  if (!question) { showError("Type a question first."); return; }
+  if (!system) { showError("No system to ask about: ingest logs first (logcopilot ingest FILE --system NAME)."); return; }
+  const button = $("#ask-button");
+  const status = $("#ask-status");
+  button.disabled = true;
+  show($("#ask-error"), false);
+  const t0 = performance.now();
+  const llm = $("#llm").value;
+  const timer = setInterval(() => {
+    status.textContent = `Asking${llm !== "none" ? ` (${llm} model)` : ""}… ${((performance.now() - t0) / 1000).toFixed(0)} s`;
+  }, 250);
+  status.textContent = "Asking…";
+  try {
+    const a = await postJSON("/api/v1/ask", { question, system, planner: $("#planner").value, llm });
+    const url = new URL(location.href);
+    url.search = new URLSearchParams({ system, q: question }).toString();
+    history.replaceState(null, "", url);
+    render(a);
+    status.textContent = a.ok ? "" : "Could not answer.";
+    refreshHistory();
+  } catch (e) {
+    showError(e.message);
+    status.textContent = "";
+  } finally {
+    clearInterval(timer);
+    button.disabled = false;
+  }
+}
+
+async function init() {
+  markNav();
+  $("#ask-form").addEventListener("submit", submit);
+  $("#question").addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); submit(); }
+  });
+  wireCopy($("#copy-logql"), () => current?.logql || "", $("#answer-logql"));
+  const params = new URLSearchParams(location.search);
+  try {
+    SYSTEMS = await loadSystems();
+  } catch (e) {
+    showError(e.message);
+  }
+  fillSystems($("#system"), SYSTEMS, params.get("system"));
+  if (!SYSTEMS.length) showError("The store is empty: ingest logs first (logcopilot ingest FILE --system NAME).");
+  try {
+    const cfg = await getJSON("/api/v1/config");
+    const llm = $("#llm");
+    clear(llm);
+    for (const m of cfg.llms || []) {
+      llm.appendChild(el("option", { value: m.name, disabled: !m.available, title: m.detail || "",
+        text: m.available ? m.name : `${m.name} (unavailable)` }));
+    }
+    const preferred = (cfg.llms || []).find((m) => m.name !== "none" && m.available);
+    llm.value = params.get("llm") || (preferred ? preferred.name : "none");
+  } catch (e) {
+    // the config endpoint is optional for asking: keep "none"
+  }
+  if (params.get("planner")) $("#planner").value = params.get("planner");
+  if (params.get("q")) $("#question").value = params.get("q");
+  refreshHistory();
+  if (params.get("q") && params.get("run") === "1") submit();
+}
+
+init();
