@@ -53,6 +53,7 @@ from logcopilot.answering.retrieval import (
     retrieve_for,
 )
 from logcopilot.answering.synthesis import synthesize
+from logcopilot.answering.wording import knowledge_text
 from logcopilot.answering.timeexpr import resolve
 from logcopilot.answering.trace import Trace
 from logcopilot.backends.base import Backend
@@ -405,26 +406,25 @@ def _add_explanation(ctx: SystemContext, ans: Answer) -> None:
 def _knowledge_answer(ctx: SystemContext, q: Question, r: Retrieved, backend: Backend, trace: Trace, ans: Answer) -> None:
     """Answer from the knowledge base: what a template means, what follows it."""
     t = _knowledge_template(ctx, q, r)
-    parts = [f"Template {t.template_id}: {t.template} ({t.count} lines)."]
-    if getattr(t, "summary", ""):
-        parts.append(t.summary)
     value: Any = t.template
     shown = t
     wants_next = q.intent == "workflow" or bool(_SUCCESSOR_Q.search(q.text))
+    nxt, edge = None, None
     if ctx.workflow is not None:
-        succ = [e for e in ctx.workflow.successors(t.template_id) if ctx.template(e["dst"]) is not None][:2]
-        for i, e in enumerate(succ):
-            nxt = ctx.template(e["dst"])
-            parts.append(f"Usually followed by: {nxt.template} ({e['count']} times in {ctx.workflow.session_key} sessions).")
-            if i == 0 and wants_next:
-                value, shown = nxt.template, nxt  # the question asks what comes next
-    elif wants_next:
-        parts.append("No workflow graph is indexed for this system, so what follows is unknown.")
+        edge = next((e for e in ctx.workflow.successors(t.template_id) if ctx.template(e["dst"]) is not None), None)
+        nxt = ctx.template(edge["dst"]) if edge is not None else None
+        if nxt is not None and wants_next:
+            value, shown = nxt.template, nxt  # the question asks what comes next
+    text = knowledge_text(t.template, t.template_id, t.count, getattr(t, "summary", ""),
+                          nxt.template if nxt is not None else "", int(edge["count"]) if edge is not None else 0,
+                          ctx.workflow.session_key if ctx.workflow is not None else "", wants_next)
+    if wants_next and ctx.workflow is None:
+        text += " No workflow graph is indexed for this system, so what follows is unknown."
     from logcopilot.answering.compile import _render_filters, selection_filters
 
     selector, pairs, _ = selection_filters(ctx, Selection([shown.template_id]), [])
     logql = (selector + " " + _render_filters(pairs)).strip()
-    ans.ok, ans.value, ans.answer = True, value, " ".join(parts)
+    ans.ok, ans.value, ans.answer = True, value, text
     ans.answer_type, ans.logql, ans.planner, ans.kind = "template", logql, "knowledge", "knowledge"
     lo, hi = ctx.span
     try:

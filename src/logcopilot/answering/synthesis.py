@@ -2,8 +2,12 @@
 
 In: the ``QueryPlan``, the executed results per query role, the ``SystemContext``. Out: the
 answer value in one of the benchmark's types (number, string, list, time, bool, template),
-a one-sentence text built from the plan and the value (no LLM), and helpers that turn log
-lines into their templates for workflow answers.
+a one-sentence text built from the plan and the value (no LLM; the phrases come from
+``wording``), and helpers that turn log lines into their templates for workflow answers.
+
+The text leads with the value, then the count it rests on and a compact description of
+what was counted, e.g. ``183.62.140.253 is the top ip, with 286 'Failed password for …
+from … port … ssh2' lines.``
 
 Example::
 
@@ -13,12 +17,22 @@ Example::
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Any
 
 from logcopilot.answering.plan import QueryPlan
 from logcopilot.answering.retrieval import SystemContext
 from logcopilot.answering.timeexpr import from_ns
+from logcopilot.answering.wording import (
+    describe_templates,
+    filter_text,
+    fmt_number,
+    lines_phrase,
+    name_of,
+    plural,
+    predicate,
+    window_phrase,
+)
 from logcopilot.engine.results import MatrixResult, QueryResult, ScalarResult, StreamsResult, VectorResult
 from logcopilot.errors import AnswerError
 
@@ -66,7 +80,7 @@ def format_time(ns: int, unit: str = "second", time_format: str = "") -> str:
 def _group_values(result: QueryResult | None, label: str) -> list[tuple[str, float]]:
     if not isinstance(result, VectorResult):
         return []
-    out: Counter[str] = Counter()
+    out: defaultdict[str, float] = defaultdict(float)
     for s in result.samples:
         v = s.labels.get(label)
         if v is None or v == "":
@@ -86,6 +100,9 @@ def template_of_line(ctx: SystemContext, line: str) -> str:
     return line
 
 
+_NAMED_SESSION = "next line of the named session"
+
+
 def successor_template(ctx: SystemContext, plan: QueryPlan, result: QueryResult | None,
                        after_filters: list[tuple[str, str]], after_tids: list[str]) -> tuple[str, str]:
     """(template, how) of what follows the 'after' event in the same session."""
@@ -100,7 +117,7 @@ def successor_template(ctx: SystemContext, plan: QueryPlan, result: QueryResult 
             return all((v in line) == (op == "|=") for op, v in after_filters if op in ("|=", "!="))
         for i, (_, line) in enumerate(lines[:-1]):
             if after_filters and hit(line):
-                return template_of_line(ctx, lines[i + 1][1]), "next line of the named session"
+                return template_of_line(ctx, lines[i + 1][1]), _NAMED_SESSION
     wf = ctx.workflow
     if wf is not None and after_tids:
         succ: Counter[str] = Counter()
@@ -112,7 +129,7 @@ def successor_template(ctx: SystemContext, plan: QueryPlan, result: QueryResult 
             dst = succ.most_common(1)[0][0]
             t = ctx.template(dst)
             if t is not None:
-                return str(t.template), f"most frequent successor in {wf.session_key} sessions ({succ[dst]} times)"
+                return str(t.template), f"{succ[dst]} times in {wf.session_key} sessions"
     got = _successor_by_sessions(ctx, after_filters, plan.after.labels if plan.after else {})
     if got is not None:
         return got
@@ -177,56 +194,65 @@ def _successor_by_sessions(ctx: SystemContext, after_filters: list[tuple[str, st
     if not succ:
         return None
     shape, n = succ.most_common(1)[0]
-    return example[shape], f"most frequent next message in the same {key} ({n} times; sessions grouped from the lines)"
+    return example[shape], f"{n} times in the same {key}, sessions grouped from the lines"
 
 
 def synthesize(ctx: SystemContext, plan: QueryPlan, results: dict[str, QueryResult],
                extra: dict[str, Any] | None = None) -> tuple[Any, str]:
-    """(value, text) for the plan's intent."""
+    """(value, text) for the plan's intent; the text is one short sentence, value first."""
     intent = plan.intent
     main = results.get("main")
-    what = _what(ctx, plan)
-    when = f" between {plan.window.label.replace(' .. ', ' and ')}" if plan.window else ""
+    tpls = _templates(ctx, plan.select.templates)
+    when = window_phrase(plan.window)
+    name = name_of(plan.group_by, plan.value_type)
+
+    def lines(n: float | None = None) -> str:
+        return lines_phrase(plan.select, tpls, n)
+
     if intent == "count":
         n = _clean(number_of(main) or 0.0)
-        return n, f"{n} log lines{what}{when}."
+        return n, f"{fmt_number(n)} {lines(n)}{when}."
     if intent == "existence":
         n = number_of(main) or 0.0
-        return n > 0, (f"Yes: {int(n)} matching lines{what}{when}." if n > 0 else f"No: no lines{what}{when}.")
+        return n > 0, (f"Yes: {fmt_number(_clean(n))} {lines(n)}{when}." if n > 0 else f"No: no {lines()}{when}.")
     if intent == "distinct_count":
         n = _clean(number_of(main) or 0.0)
-        return n, f"{n} distinct values of {plan.group_by}{what}{when}."
+        return n, f"{fmt_number(n)} distinct {name} {plural(n, 'value')}{_in(plan, lines())}{when}."
     if intent in ("topk", "lookup"):
         vals = _group_values(main, _label(plan.group_by))
         if not vals:
-            raise AnswerError(f"no values of {plan.group_by} found{what}")
+            raise AnswerError(f"no {name} values found{_in(plan, lines())}{when}")
         if intent == "topk":
             top = [v for v, _ in vals[: plan.k]]
             value: Any = top[0] if plan.k == 1 else top
-            counts = ", ".join(f"{v} ({_clean(c)})" for v, c in vals[: plan.k])
-            return value, f"Top {plan.k} {plan.group_by}{what}{when}: {counts}."
+            return value, _topk_text(vals[: plan.k], plan.k, name, lines(vals[0][1]), when, plan.select.is_empty())
         names = [v for v, _ in vals]
-        return names, f"{len(names)} value(s) of {plan.group_by}{what}{when}: {', '.join(names[:20])}."
+        return names, _lookup_text(names, name, _in(plan, lines()), when)
     if intent == "numeric_agg":
-        n = number_of(main)
-        if n is None:
-            raise AnswerError(f"no numeric values of {plan.group_by}{what}")
-        v = _clean(n)
-        return v, f"The {plan.agg} of {plan.group_by}{what}{when} is {v}."
+        got = number_of(main)
+        if got is None:
+            raise AnswerError(f"no numeric values of {name} found{_in(plan, lines())}")
+        v = _clean(got)
+        agg = _AGG_WORDS.get(plan.agg, plan.agg)
+        return v, f"{fmt_number(v)} is the {agg} {name}{_in(plan, lines())}{when}."
     if intent == "ratio":
         whole = number_of(results.get("whole"))
         part = number_of(results.get("part")) or 0.0
-        n = number_of(main)
-        if n is None:
+        share_of = number_of(main)
+        if share_of is None:
             if not whole:
                 raise AnswerError("the ratio's denominator selects no lines")
-            n = part / whole
-        v = round(float(n), 6)
-        return v, f"{v:.4f} ({_clean(part)} of {_clean(whole or 0)} lines{what})."
+            share_of = part / whole
+        v = round(float(share_of), 6)
+        pred = predicate(plan.part, _templates(ctx, plan.part.templates if plan.part else []))
+        share = f"{fmt_number(v)} ({fmt_number(round(v * 100, 1))}%)"
+        if whole:
+            return v, f"{share}: {fmt_number(_clean(part))} of {fmt_number(_clean(whole))} {lines(whole)}{when} {pred}."
+        return v, f"{share} of {lines()}{when} {pred}."
     if intent == "argmax_time":
         if not isinstance(main, MatrixResult):
             raise AnswerError("the busiest-bucket query returned no series")
-        totals: Counter[int] = Counter()
+        totals: defaultdict[int, float] = defaultdict(float)
         for s in main.series:
             for t, v in s.points:
                 totals[t] += v
@@ -237,36 +263,69 @@ def synthesize(ctx: SystemContext, plan: QueryPlan, results: dict[str, QueryResu
         start_ns = (best_t - step_ms) * 1_000_000
         unit = plan.bucket or "hour"
         value = format_time(start_ns, unit)
-        return value, f"The busiest {unit}{what} starts at {value} ({_clean(best_v)} lines)."
+        return value, f"{value} is the busiest {unit}, with {fmt_number(_clean(best_v))} {lines(best_v)}{when}."
     if intent == "first_last":
         if not isinstance(main, StreamsResult) or not any(s.entries for s in main.streams):
-            raise AnswerError(f"no lines{what}")
+            raise AnswerError(f"no {lines()}{when}")
         entries = [e for s in main.streams for e in s.entries]
         ts = min(e[0] for e in entries) if plan.first else max(e[0] for e in entries)
         value = format_time(ts, "second", plan.time_format)
-        return value, f"The {'first' if plan.first else 'last'} line{what} was at {value}."
+        return value, f"The {'first' if plan.first else 'last'} {lines(1)}{when} was logged at {value}."
     if intent == "workflow":
         ex = extra or {}
         tpl, how = successor_template(ctx, plan, main, ex.get("after_filters", []), ex.get("after_templates", []))
-        return tpl, f"Next event ({how}): {tpl}"
+        after = lines_phrase(plan.after, _templates(ctx, plan.after.templates if plan.after else []), 1, 40)
+        after = "the event asked about" if after == "line" else f"the {after}"
+        shown = describe_templates([tpl], 56)
+        if how == _NAMED_SESSION:
+            session = " and ".join(filter_text(f) for f in plan.select.filters[:2])
+            return tpl, f"{shown} follows {after} in the session {session}.".replace(" in the session .", ".")
+        return tpl, f"{shown} usually follows {after} ({how})."
     raise AnswerError(f"cannot synthesize an answer for intent {intent!r}")
+
+
+_AGG_WORDS = {"avg": "average", "max": "maximum", "min": "minimum", "sum": "total"}
+_LIST_SHOWN = 5
+_LIST_CHARS = 72  # a lookup's text lists values up to about this many characters
+
+
+def _templates(ctx: SystemContext, tids: list[str]) -> list[str]:
+    out = []
+    for tid in tids:
+        t = ctx.template(tid)
+        if t is not None and t.template:
+            out.append(str(t.template))
+    return out
+
+
+def _in(plan: QueryPlan, phrase: str) -> str:
+    """`` in <phrase>`` unless the selection is every line."""
+    return "" if plan.select.is_empty() else f" in {phrase}"
+
+
+def _topk_text(vals: list[tuple[str, float]], k: int, name: str, what: str, when: str, every: bool) -> str:
+    if k == 1 or len(vals) == 1:
+        v, c = vals[0]
+        return f"{v} is the top {name}, with {fmt_number(_clean(c))} {what}{when}."
+    shown = [f"{v} ({fmt_number(_clean(c))})" for v, c in vals]
+    listed = ", ".join(shown[:-1]) + " and " + shown[-1]
+    by = "line count" if every else what
+    return f"{listed} are the top {len(vals)} {name} values by {by}{when}."
+
+
+def _lookup_text(names: list[str], name: str, where: str, when: str) -> str:
+    if len(names) == 1:
+        return f"{names[0]} is the only {name}{where}{when}."
+    shown = names[:1]
+    for v in names[1:_LIST_SHOWN]:
+        if sum(len(x) + 2 for x in shown) + len(v) > _LIST_CHARS:
+            break
+        shown.append(v)
+    more = len(names) - len(shown)
+    listed = ", ".join(shown) + (f" and {more} more" if more else "")
+    return f"{len(names)} {name} values{where}{when}: {listed}."
 
 
 def _label(name: str) -> str:
     n = re.sub(r"[^A-Za-z0-9_]", "_", name) or "value"
     return n if not n[0].isdigit() else f"v{n}"
-
-
-def _what(ctx: SystemContext, plan: QueryPlan) -> str:
-    bits = []
-    for tid in plan.select.templates[:2]:
-        t = ctx.template(tid)
-        if t is not None:
-            bits.append(f"'{t.template[:60]}'")
-    for k, v in plan.select.labels.items():
-        bits.append(f"{k}={v}")
-    for f in plan.select.filters[:2]:
-        if not f.label:
-            shown = re.sub(r"\\b", "", f.value).replace("\\", "").strip()
-            bits.append(f"containing '{shown}'")
-    return (" of " + ", ".join(bits)) if bits else ""
