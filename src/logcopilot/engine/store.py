@@ -87,6 +87,16 @@ class Stream:
         return labels_key(self.labels)
 
 
+def _open_error(path: str, exc: Exception) -> str:
+    """One line saying why the store would not open, and what to do about a held lock."""
+    text = " ".join(str(exc).split())
+    held = re.search(r"Conflicting lock is held in (.*?) \(PID (\d+)\)", text)
+    if held:
+        return (f"the store {path} is in use by another process (PID {held.group(2)}, {held.group(1)}), "
+                "e.g. a running `logcopilot serve`: stop it, use its HTTP API or web UI, or pass --db another file")
+    return f"cannot open store {path}: {text}"
+
+
 class Store:
     """A migrated DuckDB store. Thread-safe for readers via ``cursor()``."""
 
@@ -98,7 +108,7 @@ class Store:
         try:
             self.con = duckdb.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:
-            raise StoreError(f"cannot open store {self.path}: {exc}") from None
+            raise StoreError(_open_error(self.path, exc)) from None
         self._lock = threading.RLock()
         self._stream_cache: dict[tuple[str, str], int] = {}
         # Bumped whenever streams (or entries) may have changed; caches key on it.
