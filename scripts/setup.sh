@@ -31,3 +31,22 @@ if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ] || [ scripts/setup.sh -n
     fi
     touch "$STAMP"
 fi
+# Headless Chromium + its driver for the web UI e2e tests (tests/ui/), from Debian's packages so
+# Selenium never downloads a browser. Checked on every run (two file tests when present); a failed
+# install prints one line and setup goes on -- the e2e tests then fail in CI with a clear message.
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    if [ "$(id -u)" = 0 ]; then
+        SUDO=""
+    elif command -v sudo >/dev/null 2>&1; then
+        SUDO="sudo -n"
+    else
+        SUDO="none"
+    fi
+    if [ "$SUDO" = none ] || ! command -v apt-get >/dev/null 2>&1; then
+        echo "setup: cannot install chromium/chromium-driver (needs root or sudo, and apt-get); web UI e2e tests will not run" >&2
+    elif ! { $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+             && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver; } >/tmp/logcopilot-chromium-install.log 2>&1; then
+        echo "setup: installing chromium/chromium-driver with apt-get failed (log: /tmp/logcopilot-chromium-install.log); web UI e2e tests will not run" >&2
+    fi
+    unset SUDO
+fi

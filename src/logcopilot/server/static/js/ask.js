@@ -84,6 +84,8 @@ function render(a) {
   $("#answer-text").textContent = a.answer || "";
   const notes = clear($("#answer-notes"));
   for (const n of a.notes || []) notes.appendChild(el("li", { text: n }));
+  $("#notes-count").textContent = String((a.notes || []).length);
+  show($("#notes-box"), (a.notes || []).length > 0);
   const pre = clear($("#answer-logql"));
   pre.appendChild(highlight(a.logql || "(no query)"));
   const link = $("#open-in-query");

@@ -97,11 +97,13 @@ export function lineChart(series, { width = 760, height = 260, title = "" } = {}
 }
 
 // Vertical bars over time (log volume): points [[unixSeconds, count], ...], stepSec wide each.
-export function timeBars(points, stepSec, { width = 760, height = 150, title = "" } = {}) {
+// `range` [startSec, endSec] is the time axis (empty buckets are absent from Loki's answer).
+export function timeBars(points, stepSec, { width = 760, height = 150, title = "", range = null } = {}) {
   const svg = frame(width, height, title);
   const pad = { l: 56, r: 28, t: 10, b: 26 };
   if (!points.length) return emptyChart(svg, width, height);
-  const tlo = Math.min(...points.map((p) => p[0])) - stepSec, thi = Math.max(...points.map((p) => p[0]));
+  const tlo = range ? range[0] : Math.min(...points.map((p) => p[0])) - stepSec;
+  const thi = range ? range[1] : Math.max(...points.map((p) => p[0]));
   const ticks = niceTicks(0, Math.max(...points.map((p) => p[1])) || 1, 3);
   const vhi = ticks[ticks.length - 1];
   const x = (t) => pad.l + ((t - tlo) / (thi - tlo || 1)) * (width - pad.l - pad.r);

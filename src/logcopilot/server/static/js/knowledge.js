@@ -11,6 +11,7 @@ import { NS } from "./time.js";
 let SYSTEMS = [];
 let KB = null;
 let recipeText = "";
+let loadSeq = 0;  // a slow earlier system load must not overwrite a newer one
 
 const enc = encodeURIComponent;
 
@@ -131,16 +132,21 @@ function renderWorkflow() {
 }
 
 async function loadSystem(system, template) {
+  const seq = ++loadSeq;
   KB = null;
   renderList();
   show($("#template-detail"), false);
+  let kb;
   try {
-    KB = await getJSON(`/api/v1/knowledge/${enc(system)}`);
+    kb = await getJSON(`/api/v1/knowledge/${enc(system)}`);
   } catch (e) {
+    if (seq !== loadSeq) return;
     showError(e.message);
     renderWorkflow();
     return;
   }
+  if (seq !== loadSeq) return;
+  KB = kb;
   showError("");
   renderList($("#kb-search").value);
   renderWorkflow();

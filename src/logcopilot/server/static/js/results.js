@@ -5,7 +5,7 @@
 import { el } from "./dom.js";
 import { barChart, COLORS, formatValue, lineChart, timeBars } from "./chart.js";
 import { lokiRange, parseLogQL } from "./api.js";
-import { autoStep, formatDuration, nsToIso } from "./time.js";
+import { autoStep, formatDuration, NS, nsToIso } from "./time.js";
 
 export function labelsText(metric) {
   const keys = Object.keys(metric || {}).sort();
@@ -94,7 +94,7 @@ export async function volumeChart(query, startNs, endNs, { title = "matching lin
   const pts = [...points.entries()].sort((a, b) => a[0] - b[0]);
   const box = el("div", { class: "chart-box volume" },
     el("div", { class: "chart-title", text: `${title} (${formatDuration(step)} buckets)` }),
-    timeBars(pts, step, { title, width }));
+    timeBars(pts, step, { title, width, range: [Number(BigInt(startNs) / NS), Number(BigInt(endNs) / NS)] }));
   box.dataset.query = parsed.volume_query;
   return box;
 }

@@ -21,7 +21,7 @@ function row(s) {
     el("td", { class: "num", text: fmt(s.entries) }),
     el("td", { title: streams, text: `${(s.streams || []).length} (${Object.keys(s.labels || {}).join(", ")})` }),
     el("td", { class: "nowrap", text: span }),
-    el("td", { text: `${fmt(s.sources)} · ${s.formats || "push"}` }),
+    el("td", { text: s.sources ? `${fmt(s.sources)} · ${s.formats}` : "pushed through the API" }),
     el("td", { class: "num", text: fmt(s.lines_read) }),
     el("td", { class: "num" + (s.lines_rejected ? " warn-text" : ""), text: fmt(s.lines_rejected) }),
     el("td", { class: s.indexed ? "" : "muted", text: kb }),
