@@ -5,6 +5,9 @@ import { el } from "./dom.js";
 
 const KEYWORDS = new Set(["by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or",
   "unless", "offset", "unwrap"]);
+// aggregation operators take "by (...)" before their parenthesis: known by name, not by "("
+const AGGREGATIONS = new Set(["sum", "avg", "min", "max", "count", "topk", "bottomk", "stddev", "stdvar", "sort",
+  "sort_desc", "group", "approx_topk"]);
 const STAGES = new Set(["json", "logfmt", "regexp", "pattern", "unpack", "line_format", "label_format", "drop",
   "keep", "decolorize", "ip", "distinct"]);
 
@@ -37,6 +40,7 @@ export function tokenize(text) {
       else if (after.startsWith("(")) kind = "func";
       else if (prevSignificant === "|" && STAGES.has(tok)) kind = "stage";
       else if (/^(=~|!~|!=|=|>|<)/.test(after)) kind = "label";
+      else if (AGGREGATIONS.has(tok)) kind = "func";
     }
     out.push([kind, tok]);
     if (kind !== "space") prevSignificant = tok;
