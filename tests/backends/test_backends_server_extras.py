@@ -214,7 +214,9 @@ def test_public_names_are_sorted_and_exist() -> None:
 
     for name in ("logcopilot.backends", "logcopilot.backends.loki", "logcopilot.ingest.loki_target",
                  "logcopilot.server.extras", "logcopilot.server.tenancy", "logcopilot.server.openapi",
-                 "logcopilot.server.push_proto"):
+                 "logcopilot.server.push_proto", "logcopilot.server.tail", "logcopilot.server.api",
+                 "logcopilot.server.ui", "logcopilot.logql.volume", "logcopilot.answering.history",
+                 "logcopilot.answering.service", "logcopilot.indexing.catalog", "logcopilot.engine.stats"):
         mod = importlib.import_module(name)
         assert list(mod.__all__) == sorted(mod.__all__), name
         assert all(getattr(mod, n, None) is not None for n in mod.__all__), name

@@ -97,3 +97,16 @@ def test_pages_need_no_credentials_but_the_api_does(tmp_path) -> None:
             assert c.get("/loki/api/v1/labels").status_code == 401  # Loki's API still needs a tenant
     finally:
         store.close()
+
+
+def test_every_asset_is_shipped_in_the_package() -> None:
+    """A file type missing from pyproject's package-data would be absent from an installed wheel."""
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["*"]
+    for p in STATIC_DIR.rglob("*"):
+        if p.is_file():
+            assert any(fnmatch.fnmatch(p.name, pat) for pat in patterns), f"{p.name} is not in package-data"

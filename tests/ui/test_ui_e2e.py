@@ -267,6 +267,20 @@ def test_query_metric_over_whole_span_draws_lines(page: Page, site: Any) -> None
     page.assert_clean()
 
 
+def test_query_matrix_switches_to_stacked_bars(page: Page) -> None:
+    query = ('sum by (kind) (count_over_time({system="openssh"} | regexp `(?P<kind>Failed|Accepted|Invalid)` [10m]))')
+    open_ready(page, "/query?query=" + urllib.parse.quote(query), "query")
+    page.count_at_least("#result-chart svg.chart path.line", 2)
+    page.choose("select#chart-kind", "bars")
+    bars = page.count_at_least("#result-chart svg.chart rect.bar", 10)
+    fills = {b.value_of_css_property("fill") for b in bars}
+    assert len(fills) >= 2, f"stacked bars of several series share one colour: {fills}"
+    assert not page.all("#result-chart svg.chart path.line")
+    page.choose("select#chart-kind", "lines")  # the choice is kept for the tab: put it back
+    page.count_at_least("#result-chart svg.chart path.line", 2)
+    page.assert_clean()
+
+
 def test_query_log_lines_are_text_in_both_directions(page: Page) -> None:
     start, end = (WEBAPP_T0 - 60) * 10**9, (WEBAPP_T0 + 3600) * 10**9
     page.driver.get(page.base + "/query?" + urllib.parse.urlencode(

@@ -3,9 +3,10 @@
 In: HTTP requests as Loki's API defines them (GET query strings or POST forms). Out: Loki's
 JSON bodies, status codes and plain-text error bodies. Endpoints: ``/loki/api/v1/query``,
 ``/query_range``, ``/labels``, ``/label/{name}/values``, ``/series``, ``/index/stats``,
-``/index/volume``, ``POST /push`` and ``/ready``; the Loki extras (``server/extras.py``),
-``/openapi.json``, the web UI's JSON API under ``/api/v1`` (``server/api.py``, JSON error
-bodies) and its pages and ``/static`` files (``server/ui.py``).
+``/index/volume``, ``POST /push``, ``/ready`` and the live ``/tail`` over a WebSocket
+(``server/tail.py``); the Loki extras (``server/extras.py``), ``/openapi.json``, the web UI's
+JSON API under ``/api/v1`` (``server/api.py``, JSON error bodies) and its pages and ``/static``
+files (``server/ui.py``).
 
 DuckDB connections are not thread-safe, so every request takes its own ``store.cursor()``;
 queries run in Starlette's thread pool.
@@ -224,12 +225,17 @@ def create_app(store: Store, *, auth_enabled: bool | None = None, token: str | N
 
     from logcopilot.server import openapi, tenancy
     from logcopilot.server.api import api_routes, http_error
+    from logcopilot.server.tail import TailHub, tail_routes
     from logcopilot.server.ui import ui_routes
 
-    routes += [*extras.extra_routes(store), openapi.openapi_route(), *api_routes(store), *ui_routes()]
+    tails = TailHub()
+    routes += [*tail_routes(store, tails), *extras.extra_routes(store), openapi.openapi_route(), *api_routes(store),
+               *ui_routes()]
     env_auth, env_token = tenancy.auth_from_env()
     guard = Middleware(tenancy.TenancyMiddleware, auth_enabled=env_auth if auth_enabled is None else auth_enabled,
                        token=env_token if token is None else token)
     from starlette.exceptions import HTTPException
 
-    return Starlette(routes=routes, middleware=[guard], exception_handlers={HTTPException: http_error})
+    app = Starlette(routes=routes, middleware=[guard], exception_handlers={HTTPException: http_error})
+    app.state.tails = tails  # the live tails running now (server/tail.py)
+    return app

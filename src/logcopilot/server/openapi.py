@@ -4,7 +4,9 @@ In: nothing (the API is fixed); ``openapi_document()`` builds the description fr
 endpoint tables below. Out: a JSON-able dict (OpenAPI 3.0.3): parameters, the push request
 body, Loki's success shapes and its one error body (``text/plain`` with the status); the web
 UI's JSON API (``API_ENDPOINTS``, ``/api/v1``: JSON bodies and JSON errors); the HTML pages
-(``/``, ``/ask``, ...; the ``/static`` files are not described).
+(``/``, ``/ask``, ...; the ``/static`` files are not described). The WebSocket live tail is
+described as the ``GET`` it starts with: ``101`` on upgrade (its frames' schema in
+``x-websocket-frames``), ``400`` for a plain ``GET`` or bad parameters.
 
 The tables are data, not code: adding an endpoint is adding a row. A test checks that every
 route the app serves is described here, and a schemathesis run fuzzes the server from it.
@@ -39,6 +41,8 @@ P: dict[str, tuple[dict[str, Any], bool]] = {  # name -> (schema, required)
     "match[]": ({"type": "array", "items": _SELECTOR}, False),
     "line_limit": ({"type": "integer", "minimum": 1, "maximum": 100000}, False),
     "field_limit": ({"type": "integer", "minimum": 1, "maximum": 100000}, False),
+    "delay_for": ({"type": "integer", "minimum": 0, "maximum": 5, "default": 0,
+                   "description": "seconds to hold new lines so late ones can be put in order"}, False),
 }
 
 _STREAMS_OR_METRIC = {
@@ -65,6 +69,11 @@ _DETECTED_LABELS = {"type": "object", "properties": {"detectedLabels": {"type": 
 _DETECTED_FIELDS = {"type": "object", "properties": {"limit": {"type": "integer"}, "fields": {"type": "array", "items": {
     "type": "object", "properties": {"label": {"type": "string"}, "type": {"type": "string"},
                                      "cardinality": {"type": "integer"}, "parsers": {"type": "array"}}}}}}
+_TAIL_FRAME = {"type": "object", "required": ["streams"], "properties": {
+    "streams": {"type": "array", "items": {"type": "object", "properties": {
+        "stream": {"type": "object", "additionalProperties": {"type": "string"}},
+        "values": {"type": "array", "items": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2}}}}},
+    "dropped_entries": {"type": "array", "nullable": True, "items": {"type": "object"}}}}
 _BUILDINFO = {"type": "object", "properties": {k: {"type": "string"} for k in ("version", "revision", "branch", "buildUser", "buildDate", "goVersion")}}
 _PUSH = {
     "type": "object",
@@ -99,6 +108,8 @@ ENDPOINTS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], dict[str, Any
      ("selector", "start", "end", "line_limit", "limit", "field_limit"), _DETECTED_FIELDS),
     ("/loki/api/v1/status/buildinfo", "Build information (the Loki API version followed)", ("GET",), (), _BUILDINFO),
     ("/loki/api/v1/push", "Push log entries (JSON, or protobuf + snappy)", ("POST",), (), None),
+    ("/loki/api/v1/tail", "Live tail of a log query over a WebSocket: the last `limit` lines since `start`, then new "
+     "lines as they are pushed, as JSON text frames", ("GET",), ("query", "start", "limit", "delay_for"), _TAIL_FRAME),
     ("/ready", "Readiness probe", ("GET",), (), None),
     ("/openapi.json", "This description", ("GET",), (), {"type": "object"}),
 )
@@ -199,6 +210,11 @@ def _operation(path: str, summary: str, method: str, params: tuple[str, ...], ok
         }}
         responses["204"] = {"description": "stored"}
         responses["413"] = _ERROR
+    elif path == "/loki/api/v1/tail":
+        responses["101"] = {"description": "WebSocket upgrade; then JSON text frames (x-websocket-frames) until either "
+                                           "side closes; a bad query closes with 1011 and the error as reason"}
+        responses["400"] = {**_ERROR, "description": "bad parameters, or a plain GET without a WebSocket upgrade"}
+        op["x-websocket-frames"] = ok
     elif ok is None:
         responses["200"] = {"description": "ready", "content": {"text/plain": {"schema": {"type": "string"}}}}
     else:

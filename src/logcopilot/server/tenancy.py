@@ -1,7 +1,10 @@
 """Tenants and the optional bearer token, as an ASGI middleware in front of the Loki API.
 
-In: every HTTP request. Out: the request passed on with the tenant it belongs to in its
-``X-Scope-OrgID`` header, or a 401 in the one error-body shape (plain text).
+In: every HTTP request and WebSocket handshake. Out: the request passed on with the tenant
+it belongs to in its ``X-Scope-OrgID`` header, or a 401 in the one error-body shape (plain
+text). A refused WebSocket handshake gets the same status and text as an HTTP answer (the ASGI
+denial-response extension, which uvicorn has), or a close with 1008 (policy violation) and the
+text as reason where the server lacks it.
 
 As Loki's ``auth_enabled``:
 
@@ -95,9 +98,10 @@ class TenancyMiddleware:
         self.max_body = max_body
 
     async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[Any]], send: Callable[[Any], Awaitable[None]]) -> None:
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
+        refuse = _websocket_denials(scope, send) if scope["type"] == "websocket" else send  # what _deny sends with
         headers: list[tuple[bytes, bytes]] = list(scope.get("headers") or [])
         path = scope.get("path", "")
         if path in _PAGE_PATHS or path.startswith(_PAGE_PREFIX):
@@ -107,30 +111,30 @@ class TenancyMiddleware:
             auth = next((v for k, v in headers if k == b"authorization"), b"")
             given = auth[7:] if auth[:7].lower() == b"bearer " else b""
             if not hmac.compare_digest(given, self.token):
-                await _deny(send, "unauthorized: a valid bearer token is required (Authorization: Bearer <token>)")
+                await _deny(refuse, "unauthorized: a valid bearer token is required (Authorization: Bearer <token>)")
                 return
         rest = [(k, v) for k, v in headers if k != b"x-scope-orgid"]
         if self.auth_enabled:
             org = next((v for k, v in headers if k == b"x-scope-orgid"), b"").decode("utf-8", "replace").strip()
             if path not in _NO_TENANT_PATHS:
                 if path.startswith(_WHOLE_STORE_PREFIX):
-                    await _deny(send, "the web UI's API reads the whole store and is off while tenants are isolated "
+                    await _deny(refuse, "the web UI's API reads the whole store and is off while tenants are isolated "
                                       "(--auth-enabled); query through /loki/api/v1 with X-Scope-OrgID", 403)
                     return
                 problem = tenant_error(org)
                 if problem:
-                    await _deny(send, problem)
+                    await _deny(refuse, problem)
                     return
             tenant = org or DEFAULT_TENANT
         else:
             tenant = DEFAULT_TENANT
         length = next((v for k, v in headers if k == b"content-length"), b"")
         if length.isdigit() and int(length) > self.max_body:
-            await _deny(send, f"request body of {int(length):,} bytes is over the {self.max_body:,} byte limit", 413)
+            await _deny(refuse, f"request body of {int(length):,} bytes is over the {self.max_body:,} byte limit", 413)
             return
         scope = dict(scope)
         scope["headers"] = rest + [(b"x-scope-orgid", tenant.encode("utf-8"))]
-        await self.app(scope, self._capped(receive), send)
+        await self.app(scope, self._capped(receive) if scope["type"] == "http" else receive, send)
 
     def _capped(self, receive: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[Any]]:
         seen = 0
@@ -146,6 +150,31 @@ class TenancyMiddleware:
             return message
 
         return capped
+
+
+def _websocket_denials(scope: Scope, send: Callable[[Any], Awaitable[None]]) -> Callable[[Any], Awaitable[None]]:
+    """The ``send`` that ``_deny`` uses on a WebSocket handshake: its HTTP answer goes out as a
+    denial response, or as a 1008 close where the server has no denial extension."""
+    if "websocket.http.response" in (scope.get("extensions") or {}):
+        async def denial(message: Any) -> None:
+            kind = message.get("type", "")
+            if kind.startswith("http.response."):
+                message = {**message, "type": "websocket." + kind}
+            await send(message)
+
+        return denial
+
+    async def close(message: Any) -> None:
+        kind = message.get("type", "")
+        if kind == "http.response.start":
+            return
+        if kind == "http.response.body":
+            reason = message.get("body", b"")[:123].decode("utf-8", "ignore")
+            await send({"type": "websocket.close", "code": 1008, "reason": reason})
+        else:
+            await send(message)
+
+    return close
 
 
 async def _deny(send: Callable[[Any], Awaitable[None]], text: str, status: int = 401) -> None:

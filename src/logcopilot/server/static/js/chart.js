@@ -151,3 +151,35 @@ function emptyChart(svg, width, height) {
   svg.appendChild(s("text", { class: "empty", x: width / 2, y: height / 2, "text-anchor": "middle" }, "no data"));
   return svg;
 }
+
+// Stacked bars over time for several series (a matrix): series [{name, points}], one bar per step.
+export function stackedBars(series, stepSec, { width = 760, height = 260, title = "" } = {}) {
+  const svg = frame(width, height, title);
+  const pad = { l: 56, r: 28, t: 12, b: 26 };
+  const totals = new Map();
+  for (const se of series) for (const [t, v] of se.points) if (Number.isFinite(v)) totals.set(t, (totals.get(t) || 0) + Math.max(0, v));
+  if (!totals.size) return emptyChart(svg, width, height);
+  const times = [...totals.keys()];
+  const tlo = Math.min(...times) - stepSec, thi = Math.max(...times);
+  const ticks = niceTicks(0, Math.max(...totals.values()) || 1);
+  const vhi = ticks[ticks.length - 1];
+  const x = (t) => pad.l + ((t - tlo) / (thi - tlo || 1)) * (width - pad.l - pad.r);
+  const y = (v) => height - pad.b - (v / (vhi || 1)) * (height - pad.t - pad.b);
+  yAxis(svg, ticks, y, pad.l, width - pad.r);
+  xTimeAxis(svg, tlo, thi, x, height - pad.b);
+  const w = Math.max(1, x(stepSec) - x(0) - 1);
+  const base = new Map();
+  series.forEach((se, i) => {
+    for (const [t, v] of se.points) {
+      if (!Number.isFinite(v) || v <= 0) continue;
+      const b0 = base.get(t) || 0;
+      const r = s("rect", { class: "bar", x: (x(t - stepSec) + 0.5).toFixed(1), y: y(b0 + v).toFixed(1), width: w.toFixed(1),
+        height: Math.max(0, y(b0) - y(b0 + v)).toFixed(1) });
+      r.style.fill = COLORS[i % COLORS.length];  // CSSOM: the stylesheet's bar colour would win over an attribute
+      r.appendChild(s("title", {}, `${se.name}\n${new Date(t * 1000).toISOString()}: ${formatValue(v)}`));
+      svg.appendChild(r);
+      base.set(t, b0 + v);
+    }
+  });
+  return svg;
+}

@@ -137,7 +137,17 @@ async function run() {
     }
   } else if (data.resultType === "matrix") {
     setMeta(`${n} series · ${ms} ms`);
-    out.append(el("div", { id: "result-chart" }, matrixChart(data, { width })));
+    const box = el("div", { id: "result-chart" });
+    const kind = el("select", { id: "chart-kind", title: "chart type" },
+      el("option", { value: "lines", text: "lines" }), el("option", { value: "bars", text: "stacked bars" }));
+    kind.value = sessionStorage.getItem("logcopilot.chart") || "lines";
+    const draw = () => {
+      sessionStorage.setItem("logcopilot.chart", kind.value);
+      clear(box).appendChild(matrixChart(data, { width, kind: kind.value }));
+    };
+    kind.addEventListener("change", draw);
+    out.append(el("div", { class: "chart-controls" }, el("label", {}, "Chart ", kind)), box);
+    draw();
   } else if (data.resultType === "vector") {
     setMeta(`${n} series · ${ms} ms`);
     out.append(el("div", { id: "result-chart" }, vectorChart(data, { width })), vectorTable(data));

@@ -3,7 +3,7 @@
 // of any query (its lines over time, from the API's volume_query).
 
 import { el } from "./dom.js";
-import { barChart, COLORS, formatValue, lineChart, timeBars } from "./chart.js";
+import { barChart, COLORS, formatValue, lineChart, stackedBars, timeBars } from "./chart.js";
 import { lokiRange, parseLogQL } from "./api.js";
 import { autoStep, formatDuration, NS, nsToIso } from "./time.js";
 
@@ -43,16 +43,26 @@ export function widthOf(node, fallback = 760) {
   return w > 0 ? Math.max(420, Math.min(1400, w - 4)) : fallback;
 }
 
-export function matrixChart(data, { title = "", width = 760 } = {}) {
+// The step of a matrix: the smallest gap between its timestamps (60 s when it has one point).
+function stepOf(series) {
+  const ts = [...new Set(series.flatMap((se) => se.points.map((p) => p[0])))].sort((a, b) => a - b);
+  let step = Infinity;
+  for (let i = 1; i < ts.length; i++) step = Math.min(step, ts[i] - ts[i - 1]);
+  return Number.isFinite(step) && step > 0 ? step : 60;
+}
+
+// kind: "lines" (default) or "bars" (stacked, one bar per step)
+export function matrixChart(data, { title = "", width = 760, kind = "lines" } = {}) {
   const series = (data.result || []).slice(0, 30).map((m) => ({
     name: seriesName(m.metric),
     points: (m.values || []).map(([t, v]) => [Number(t), parseFloat(v)]),
   }));
+  const chart = kind === "bars" ? stackedBars(series, stepOf(series), { title, width }) : lineChart(series, { title, width });
   const legend = el("ul", { class: "legend" }, series.map((se, i) =>
     el("li", {}, el("span", { class: "swatch", style: `background:${COLORS[i % COLORS.length]}` }),
       el("span", { text: se.name, title: se.name }))));
   const more = (data.result || []).length > series.length ? el("p", { class: "muted", text: `showing 30 of ${data.result.length} series` }) : null;
-  return el("div", { class: "chart-box" }, lineChart(series, { title, width }), legend, more);
+  return el("div", { class: "chart-box" }, chart, legend, more);
 }
 
 export function vectorItems(data) {
