@@ -309,10 +309,15 @@ def borrowed_regex(ctx: SystemContext, tids: list[str], name: str) -> str | None
             if not before or not after or "<*>" in before:
                 continue
             rx = (re.escape(before) + r"\s+(?P<" + _label_name(name) + r">\S+)\s+" + re.escape(after)).replace("\\ ", r"\s+")
-            if all(any(re.search(rx, ex) for ex in t.examples[:3]) and re.search(rx, t.template) and
-                   "<*>" not in (re.search(rx, t.template).group(1) if re.search(rx, t.template) else "<*>") for t in temps):
+            if all(any(re.search(rx, ex) for ex in t.examples[:3]) and _literal_at(rx, t.template) for t in temps):
                 return f"| regexp {_raw(rx)}"
     return None
+
+
+def _literal_at(rx: str, text: str) -> bool:
+    """``rx`` matches ``text`` and its group holds literal text there, not a ``<*>`` slot."""
+    m = re.search(rx, text)
+    return m is not None and "<*>" not in m.group(1)
 
 
 def _label_name(name: str) -> str:

@@ -20,7 +20,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import duckdb
+
 from logcopilot.answering.retrieval import SystemContext
+from logcopilot.errors import LogCopilotError
 
 __all__ = ["field_name", "header_fields"]
 
@@ -68,11 +71,11 @@ def _from_spec(spec: str, anchored: bool) -> dict[str, str]:
 
 def header_fields(ctx: SystemContext) -> dict[str, str]:
     """Extractable header fields of the system's format: name -> regex with one named group."""
-    try:
-        from logcopilot.ingest.formats import format_for_system
+    from logcopilot.ingest.formats import format_for_system
 
+    try:
         preset: Any = format_for_system(ctx.store, ctx.system)
-    except Exception:
+    except (LogCopilotError, duckdb.Error):  # a stored format that no longer resolves: no fields
         return {}
     if preset is None:
         return {}
@@ -107,7 +110,7 @@ def field_values(ctx: SystemContext, sample: int = 20000) -> dict[str, set[str]]
             rows = ctx.store.cursor().execute(
                 "SELECT line FROM entries WHERE stream_id IN (SELECT stream_id FROM streams "
                 "WHERE json_extract_string(labels, '$.system') = ?) LIMIT ?", [ctx.system, sample]).fetchall()
-        except Exception:
+        except duckdb.Error:  # a store that cannot be read: no values, the question still gets answered
             rows = []
         compiled = {name: re.compile(rx) for name, rx in fields.items()}
         for (line,) in rows:

@@ -26,6 +26,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from logcopilot.answering.compile import (
     Compiled,
     QuerySpec,
@@ -211,10 +213,11 @@ def _try_planner(name: str, ctx: SystemContext, q: Question, r: Retrieved, windo
     else:
         return _try_free(ctx, q, r, draft, llm, backend, max_attempts, n_evidence, trace, ans)
     trace.add("generation", {"planner": name, "plan": plan.to_dict()})
-    state = {"plan": plan, "r": r}
+    cur_plan, cur_r = plan, r  # what the latest refinement planned from
 
     def repair(feedback: str, attempt: int) -> Compiled | None:
-        p: QueryPlan = state["plan"]
+        nonlocal cur_plan, cur_r
+        p = cur_plan
         trace.add("refinement", {"attempt": attempt, "feedback": feedback})
         if wrong_parameter(feedback, p):
             alt = _other_param(ctx, q, p)
@@ -222,15 +225,16 @@ def _try_planner(name: str, ctx: SystemContext, q: Question, r: Retrieved, windo
                 p.group_by, p.group_source, p.value_type = alt
                 p.notes.append(f"refined: grouping by {alt[0]} instead")
                 return compile_plan(ctx, p)
-        r2 = refine_retrieval(state["r"], p)
+        r2 = refine_retrieval(cur_r, p)
         if r2 is None:
             return None
-        state["r"] = r2
+        cur_r = r2
         p2 = plan_rules(ctx, q, r2, window) if name == "rules" else plan_structured(ctx, q, r2, plan_rules(ctx, q, r2, window), llm, trace, feedback)
-        state["plan"] = p2
+        cur_plan = p2
         trace.add("generation", {"planner": name, "refined_plan": p2.to_dict()})
         return compile_plan(ctx, p2)
 
+    compiled: Compiled | None
     try:
         compiled = compile_plan(ctx, plan)
     except AnswerError as exc:
@@ -238,9 +242,9 @@ def _try_planner(name: str, ctx: SystemContext, q: Question, r: Retrieved, windo
         compiled = repair(str(exc), 0)
         if compiled is None:
             raise
-    ex = run_with_repair(compiled, backend, repair, intent=state["plan"].intent, max_attempts=max_attempts)
+    ex = run_with_repair(compiled, backend, repair, intent=cur_plan.intent, max_attempts=max_attempts)
     trace.add("execution", [a.__dict__ for a in ex.attempts])
-    return _finish(name, ctx, state["plan"], ex, backend, n_evidence, trace, ans)
+    return _finish(name, ctx, cur_plan, ex, backend, n_evidence, trace, ans)
 
 
 def _other_param(ctx: SystemContext, q: Question, p: QueryPlan) -> tuple[str, str, str] | None:
@@ -323,7 +327,7 @@ def _evidence(ctx: SystemContext, plan: QueryPlan, compiled: Compiled | None, ba
 def _try_free(ctx: SystemContext, q: Question, r: Retrieved, draft: QueryPlan, llm: Any, backend: Backend,
               max_attempts: int, n_evidence: int, trace: Trace, ans: Answer) -> bool:
     rng, t_eval, t_start = instant_span(ctx, draft)
-    state = {"logql": "", "n": 0}
+    last_logql = ""  # the model's previous query, shown to it with the feedback
 
     def spec_for(logql: str) -> Compiled:
         plan = draft
@@ -339,9 +343,10 @@ def _try_free(ctx: SystemContext, q: Question, r: Retrieved, draft: QueryPlan, l
         return Compiled([s], ["free: LogQL written by the model"])
 
     def generate(feedback: str = "") -> Compiled:
+        nonlocal last_logql
         for i in range(max_attempts):
-            text = write_logql(ctx, q, r, fmt_duration(rng), llm, trace, feedback, state["logql"])
-            state["logql"] = text
+            text = write_logql(ctx, q, r, fmt_duration(rng), llm, trace, feedback, last_logql)
+            last_logql = text
             problem = check_logql(ctx, text)
             if not problem and i < max_attempts - 1:
                 problem = kb_contradiction(ctx, text, r)
@@ -430,6 +435,6 @@ def _knowledge_answer(ctx: SystemContext, q: Question, r: Retrieved, backend: Ba
     try:
         res = backend.query(logql, start=lo, end=hi + 1_000_000, limit=3, direction="forward")
         ans.evidence = [line for s in getattr(res, "streams", []) for _, line in s.entries][:3]
-    except Exception as exc:
+    except (LogCopilotError, duckdb.Error) as exc:  # the answer stands without example lines
         ans.notes.append(f"evidence query failed: {exc}")
     trace.add("synthesis", {"knowledge": ans.answer})

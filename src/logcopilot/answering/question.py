@@ -179,7 +179,7 @@ _BUCKETS = ("second", "minute", "hour", "day")
 def _target(text: str) -> str:
     """The noun phrase after the question's focus word ("which IP" -> "ip")."""
     low = text.lower()
-    pats = (
+    pats: tuple[str, ...] = (
         r"\b(?:which|what)\s+(?:are|were)\s+the\s+(?:top\s+)?(?:\d+|one|two|three|four|five|ten)\s+([a-z][\w\s:/-]{0,30}?)(?=\s+(?:of|in|for|with|that|by|from|behind|among)\b|[?,.(]|$)",
         r"\b(?:how many|number of)\s+(?:distinct|different|unique|individual)\s+([a-z][\w\s:()/-]{0,40}?)(?=\s+(?:are|were|is|was|did|do|does|have|has|had|show|appear|tried|got|logged|reported|in|from|with|that|who|which|there|\w+ed)\b|[?,.(]|$)",
         r"\b(?:which|what)\s+(?:\w+\s+)?(?:is|was)\s+the\s+(?:most\s+\w+\s+)?([a-z][\w\s:/-]{0,30}?)(?=\s+(?:of|in|for|with|that|by)\b|[?,.(]|$)",
@@ -226,19 +226,19 @@ def analyze(text: str) -> Question:
     q.keywords = [w for w in words(plain) if w not in _STOP and len(w) > 1]
     if re.search(r"\b(?:log(?:ged|s)? ?in|sign(?:ed)? ?in)\b", low):
         q.keywords.append("login")
-    for m in re.finditer(r"[A-Za-z]+", t):
-        w = m.group(0)
+    for wm in re.finditer(r"[A-Za-z]+", t):
+        w = wm.group(0)
         lw = w.lower()
-        after = low[m.end(): m.end() + 12]
-        before = low[max(0, m.start() - 7): m.start()]
+        after = low[wm.end(): wm.end() + 12]
+        before = low[max(0, wm.start() - 7): wm.start()]
         if lw in LEVEL_WORDS and (
             (w.isupper() and len(w) > 1)
             or re.match(r"[- ]?(?:level|severity|lines?|messages?|entries)\b", after)
             or re.search(r"\blevel\s*$", before)
         ):
             q.levels.append(w)
-    for m in re.finditer(r"\bnot (?:the |an? )?['\"]?([^'\")]{3,40}?)['\"]? (?:ones|lines|messages)\b", t):
-        q.negated.append(m.group(1))
+    for nm in re.finditer(r"\bnot (?:the |an? )?['\"]?([^'\")]{3,40}?)['\"]? (?:ones|lines|messages)\b", t):
+        q.negated.append(nm.group(1))
     # k for top-k
     m = re.search(r"\btop[\s-]*(\d+|one|two|three|four|five|ten)\b|\b(?:which|what|list(?: the)?)\s+(\d+|two|three|four|five|ten)\b", low)
     if m:

@@ -26,6 +26,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import duckdb
+
 from logcopilot.answering.question import Entity, Question, words
 from logcopilot.engine.store import Store
 from logcopilot.errors import AnswerError, InputError, LogCopilotError
@@ -161,20 +163,21 @@ def load_context(store: Store, system: str) -> SystemContext:
     templates: list[Any] = []
     workflow = None
     source = "knowledge base"
-    try:
-        from logcopilot.indexing.knowledge import load_knowledge
+    from logcopilot.indexing.knowledge import load_knowledge
 
+    try:
         kb = load_knowledge(store, name)
         templates, workflow = list(kb.templates), kb.workflow
     except InputError:
         templates = []
-    except Exception as exc:  # a KB that cannot be read must not stop a data answer
+    except (LogCopilotError, duckdb.Error) as exc:  # a KB the store cannot give must not stop a data answer
         source = f"lexical fallback ({type(exc).__name__}: {exc})"
     if not templates:
         from logcopilot.answering.fallback import mine_templates
 
         templates = mine_templates(store, name)
-        source = "lexical fallback (system not indexed)"
+        if source == "knowledge base":  # else it already says why the knowledge base was not used
+            source = "lexical fallback (system not indexed)"
     return SystemContext(name, store, templates, workflow, (lo, hi), total, labels, source)
 
 
@@ -203,7 +206,7 @@ def coverage(ctx: SystemContext, filters: list[tuple[str, str]], labels: dict[st
     sql = f"SELECT coalesce(template_id, '?'), count(*) FROM entries WHERE {' AND '.join(conds)} GROUP BY 1"
     try:
         rows = ctx.store.cursor().execute(sql, args).fetchall()
-    except Exception:  # a regex DuckDB rejects: no coverage information
+    except duckdb.Error:  # a regex DuckDB rejects: no coverage information
         return Counter()
     return Counter({str(t): int(n) for t, n in rows})
 
@@ -396,7 +399,7 @@ def _match_values(ctx: SystemContext, q: Question) -> list[tuple[str, int, str, 
                 "SELECT template_id, position, value FROM parameter_values WHERE system = ? AND (value = ? OR "
                 "(length(?) >= 6 AND contains(value, ?))) ORDER BY count DESC LIMIT 20",
                 [ctx.system, e.text, e.text, e.text]).fetchall()
-        except Exception:
+        except duckdb.Error:  # no parameter_values table (an older store): the templates' examples below
             rows = []
         if not rows:
             for t in ctx.templates:

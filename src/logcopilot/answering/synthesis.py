@@ -20,6 +20,8 @@ import re
 from collections import Counter, defaultdict
 from typing import Any
 
+import duckdb
+
 from logcopilot.answering.plan import QueryPlan
 from logcopilot.answering.retrieval import SystemContext
 from logcopilot.answering.timeexpr import from_ns
@@ -34,7 +36,7 @@ from logcopilot.answering.wording import (
     window_phrase,
 )
 from logcopilot.engine.results import MatrixResult, QueryResult, ScalarResult, StreamsResult, VectorResult
-from logcopilot.errors import AnswerError
+from logcopilot.errors import AnswerError, LogCopilotError
 
 __all__ = ["format_time", "number_of", "successor_template", "synthesize", "template_of_line"]
 
@@ -140,7 +142,7 @@ def _message_of(preset: Any, line: str) -> str:
     if preset is not None:
         try:
             parsed = preset.parse(line)
-        except Exception:
+        except LogCopilotError:  # a line the format does not parse: use it whole
             parsed = None
         if parsed and parsed.get("Content"):
             return str(parsed["Content"])
@@ -163,7 +165,7 @@ def _successor_by_sessions(ctx: SystemContext, after_filters: list[tuple[str, st
         from logcopilot.ingest.formats import format_for_system
 
         preset = format_for_system(ctx.store, ctx.system)
-    except Exception:
+    except (LogCopilotError, duckdb.Error):
         preset = None
     rows = ctx.store.cursor().execute(
         "SELECT line FROM entries WHERE stream_id IN (SELECT stream_id FROM streams WHERE "

@@ -47,13 +47,9 @@ def _make_embedder(db: str | None, store: Any) -> Any:
 def _export(store: Any, system: str, directory: Path) -> list[str]:
     directory.mkdir(parents=True, exist_ok=True)
     written: list[str] = []
-    try:
-        from logcopilot.indexing.export import export_structured as export_system
-    except ImportError:
-        export_system = None
-    if export_system is not None:
-        got = export_system(store, system, directory)
-        written.extend(str(p) for p in (got or []))
+    from logcopilot.indexing.export import export_structured
+
+    written.extend(str(p) for p in (export_structured(store, system, directory) or []))
     path = directory / f"{system}_knowledge.json"
     path.write_text(json.dumps(load_knowledge(store, system).to_dict(), indent=2, ensure_ascii=False, default=str))
     written.append(str(path))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 import click
 
@@ -28,6 +29,9 @@ from logcopilot.engine.results import (
 from logcopilot.errors import InputError
 from logcopilot.server.params import parse_duration_ns, parse_time_ns
 
+if TYPE_CHECKING:
+    import duckdb
+
 __all__ = ["query_cmd", "serve_cmd"]
 
 
@@ -45,27 +49,27 @@ def _print_result(res: QueryResult) -> None:
         if not res.streams:
             click.echo("(no entries)")
     elif isinstance(res, MatrixResult):
-        for s in res.series:
-            click.secho(labels_string(s.labels), bold=True)
-            for t, v in s.points:
+        for series in res.series:
+            click.secho(labels_string(series.labels), bold=True)
+            for t, v in series.points:
                 click.echo(f"  {_fmt_ns(t * 10**6)}  {format_value(v)}")
         if not res.series:
             click.echo("(no series)")
     elif isinstance(res, VectorResult):
-        width = max([len(labels_string(s.labels)) for s in res.samples] + [6])
-        for s in res.samples:
-            click.echo(f"{labels_string(s.labels):<{width}}  {format_value(s.value)}")
+        width = max([len(labels_string(smp.labels)) for smp in res.samples] + [6])
+        for smp in res.samples:
+            click.echo(f"{labels_string(smp.labels):<{width}}  {format_value(smp.value)}")
         if not res.samples:
             click.echo("(empty vector)")
     elif isinstance(res, ScalarResult):
         click.echo(format_value(res.value))
 
 
-def _time_range(cur: object, since: str | None, from_: str | None, to: str | None) -> tuple[int, int]:
+def _time_range(cur: duckdb.DuckDBPyConnection, since: str | None, from_: str | None, to: str | None) -> tuple[int, int]:
     """[start, end) from the options; with none of them, the whole span of the stored logs
     (historical files would otherwise fall outside Loki's default "last hour")."""
     if not (since or from_ or to):
-        row = cur.execute("SELECT min(ts), max(ts) FROM entries").fetchone()  # type: ignore[attr-defined]
+        row = cur.execute("SELECT min(ts), max(ts) FROM entries").fetchone()
         if row and row[0] is not None:
             return int(row[0]), int(row[1]) + 1
     end = parse_time_ns(to, "to") if to else time.time_ns()

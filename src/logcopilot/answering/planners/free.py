@@ -16,7 +16,7 @@ from typing import Any
 
 from logcopilot.answering.question import Question
 from logcopilot.answering.retrieval import Retrieved, SystemContext
-from logcopilot.errors import LLMResponseError
+from logcopilot.errors import LLMError, LLMResponseError, LogQLError
 
 __all__ = ["LOGQL_GUIDE", "check_logql", "group_labels", "kb_contradiction", "write_logql"]
 
@@ -46,6 +46,11 @@ def group_labels(logql: str) -> list[str]:
     return [x.strip() for x in m.group(1).split(",") if x.strip()] if m else []
 
 
+def _drop_braced(m: re.Match[str]) -> str:
+    """A quoted string with a brace in it is removed, so it is not read as a stream selector."""
+    return "" if "{" in m.group(0) else m.group(0)
+
+
 def check_logql(ctx: SystemContext, logql: str) -> str:
     """'' when the query is acceptable, else the reason (feedback for the model)."""
     from logcopilot.answering.execute import validate
@@ -53,7 +58,7 @@ def check_logql(ctx: SystemContext, logql: str) -> str:
     err = validate(logql)
     if err:
         return err
-    sels = re.findall(r"\{[^{}]*\}", re.sub(r"`[^`]*`|\"(?:[^\"\\]|\\.)*\"", lambda m: "" if "{" in m.group(0) else m.group(0), logql))
+    sels = re.findall(r"\{[^{}]*\}", re.sub(r"`[^`]*`|\"(?:[^\"\\]|\\.)*\"", _drop_braced, logql))
     if not sels:
         return "the query has no stream selector"
     for s in sels:
@@ -66,12 +71,11 @@ def kb_contradiction(ctx: SystemContext, logql: str, r: Retrieved) -> str:
     """Feedback when a positive line filter of the query matches no stored line at all: the
     query contradicts the knowledge base (a phrase no template contains)."""
     from logcopilot.answering.retrieval import coverage
+    from logcopilot.logql import ast, parse
 
     try:
-        from logcopilot.logql import ast, parse
-
         expr = parse(logql)
-    except Exception:
+    except LogQLError:  # check_logql reports a query that does not parse
         return ""
     found: list[str] = []
 
@@ -109,7 +113,7 @@ def write_logql(ctx: SystemContext, q: Question, r: Retrieved, range_text: str, 
     messages = [{"role": "system", "content": _SYSTEM}, {"role": "user", "content": user}]
     try:
         resp = llm.chat(messages, stage="logql", json_schema=_SCHEMA, max_tokens=300)
-    except Exception as exc:
+    except LLMError as exc:  # the failed call goes into the trace; the caller decides what next
         if trace is not None:
             trace.llm("logql", None, str(exc))
         raise
@@ -122,9 +126,10 @@ def write_logql(ctx: SystemContext, q: Question, r: Retrieved, range_text: str, 
     if not text:
         raw = getattr(resp, "text", "") or ""
         try:
-            text = str(json.loads(raw).get("logql") or "")
-        except (ValueError, AttributeError):
-            text = raw.strip().strip("`")
+            obj = json.loads(raw)
+        except ValueError:
+            obj = None
+        text = str(obj.get("logql") or "") if isinstance(obj, dict) else raw.strip().strip("`")
     text = text.strip()
     if not text:
         raise LLMResponseError("the model wrote no query")

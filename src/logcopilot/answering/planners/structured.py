@@ -24,7 +24,7 @@ from logcopilot.answering.plan import PLAN_INTENTS, QueryPlan
 from logcopilot.answering.planners.select import choose_group
 from logcopilot.answering.question import Question, words
 from logcopilot.answering.retrieval import Retrieved, SystemContext, stem
-from logcopilot.errors import LLMResponseError
+from logcopilot.errors import LLMError, LLMResponseError
 
 __all__ = ["build_schema", "build_messages", "plan_structured"]
 
@@ -143,9 +143,7 @@ def plan_structured(ctx: SystemContext, q: Question, r: Retrieved, draft: QueryP
 def _chat(llm: Any, messages: list[dict[str, str]], schema: dict[str, Any], trace: Any) -> Any:
     try:
         resp = llm.chat(messages, stage="plan", json_schema=schema, max_tokens=200)
-    except TypeError:
-        resp = llm.chat(messages, json_schema=schema)
-    except Exception as exc:
+    except LLMError as exc:  # the failed call goes into the trace; the caller falls back
         if trace is not None:
             trace.llm("plan", None, str(exc))
         raise
