@@ -202,6 +202,24 @@ def test_ask_prefill_runs_and_history_item_reloads_its_answer(page: Page, site: 
     page.assert_clean()
 
 
+def test_ask_per_hour_draws_the_series_as_bars(page: Page, site: Any) -> None:
+    from logcopilot.answering.pipeline import ask
+
+    question = "How many failed password attempts per hour?"
+    expected = ask(site.store, "openssh", question, planner="rules")
+    assert expected.ok and expected.answer_type == "series", expected.error
+    prefill = {"system": "openssh", "planner": "rules", "llm": "none", "run": 1, "q": question}
+    page.driver.get(page.base + "/ask?" + urllib.parse.urlencode(prefill))
+    page.visible("section#answer")
+    total = sum(v for _, v in expected.value)
+    page.text_contains("#answer-value", f"{total:,} in {len(expected.value)} buckets")
+    bars = page.count_at_least("#answer-chart svg.chart rect.bar", len([v for _, v in expected.value if v]))
+    heights = [float(b.get_attribute("height")) for b in bars]
+    assert max(heights) > 0 and len(set(heights)) > 1, "the bars do not follow the counts"
+    page.text_contains("#answer-logql", "[1h]")
+    page.assert_clean()
+
+
 def test_ask_that_cannot_be_answered_shows_the_error(page: Page, site: Any) -> None:
     from logcopilot.answering.pipeline import ask
 

@@ -32,14 +32,8 @@ from logcopilot.answering.retrieval import SystemContext, coverage, literal_chun
 from logcopilot.errors import AnswerError
 
 __all__ = [
-    "Compiled",
-    "QuerySpec",
-    "compile_plan",
-    "fmt_duration",
-    "instant_span",
-    "quote",
-    "selection_filters",
-    "slot_regex",
+    "Compiled", "QuerySpec", "compile_plan", "fmt_duration", "instant_span", "quote", "selection_filters",
+    "series_bucket", "slot_regex",
 ]
 
 _NS = {"d": 86_400_000_000_000, "h": 3_600_000_000_000, "m": 60_000_000_000, "s": 1_000_000_000, "ms": 1_000_000}
@@ -377,6 +371,14 @@ def _narrow_to_extractable(ctx: SystemContext, plan: QueryPlan, notes: list[str]
     plan.notes.append(msg)
 
 
+def series_bucket(span_ns: int) -> str:
+    """The bucket of a time series with no unit asked for: at most a few hundred points."""
+    for unit in ("second", "minute", "hour"):
+        if span_ns // _BUCKET_NS[unit] <= 300:
+            return unit
+    return "day"
+
+
 def compile_plan(ctx: SystemContext, plan: QueryPlan) -> Compiled:
     """Turn a plan into the queries that answer it."""
     notes: list[str] = []
@@ -409,7 +411,8 @@ def compile_plan(ctx: SystemContext, plan: QueryPlan) -> Compiled:
         raise AnswerError(f"cannot extract parameter {plan.group_by!r} from the chosen templates")
     log_q = _pipeline(selector, pairs, extract, lfilters)
     if not plan.select.templates and not pairs and not lfilters and not plan.select.labels and plan.intent not in (
-            "argmax_time", "count", "topk", "lookup", "distinct_count", "existence", "ratio", "first_last", "workflow"):
+            "argmax_time", "timeseries", "count", "topk", "lookup", "distinct_count", "existence", "ratio",
+            "first_last", "workflow"):
         raise AnswerError("no log lines match what the question asks about")
     out = Compiled([], notes, group)
     intent = plan.intent
@@ -450,9 +453,12 @@ def compile_plan(ctx: SystemContext, plan: QueryPlan) -> Compiled:
         out.queries.append(QuerySpec(q, "instant", time_ns=t_eval))
         out.queries.append(QuerySpec(f"sum(count_over_time({part_q} [{R}]))", "instant", time_ns=t_eval, role="part"))
         out.queries.append(QuerySpec(f"sum(count_over_time({log_q} [{R}]))", "instant", time_ns=t_eval, role="whole"))
-    elif intent == "argmax_time":
-        step = _BUCKET_NS.get(plan.bucket or "hour", _NS["h"])
+    elif intent in ("argmax_time", "timeseries"):
         lo, hi = (plan.window.start_ns, plan.window.end_ns) if plan.window else ctx.span
+        if intent == "timeseries" and not plan.bucket:
+            plan.bucket = series_bucket(hi - lo)
+            notes.append(f"time series per {plan.bucket} (from the span asked about)")
+        step = _BUCKET_NS.get(plan.bucket or "hour", _NS["h"])
         start = (lo // step) * step + step
         end = (hi // step) * step + step
         out.queries.append(QuerySpec(f"sum(count_over_time({log_q} [{fmt_duration(step)}]))", "range",

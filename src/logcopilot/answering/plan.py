@@ -36,10 +36,10 @@ __all__ = [
 ]
 
 PLAN_INTENTS = (
-    "count", "distinct_count", "topk", "argmax_time", "first_last", "existence", "lookup",
+    "count", "distinct_count", "topk", "argmax_time", "timeseries", "first_last", "existence", "lookup",
     "numeric_agg", "ratio", "workflow", "knowledge",
 )
-ANSWER_TYPES = ("number", "string", "list", "time", "bool", "template", "text")
+ANSWER_TYPES = ("number", "string", "list", "time", "bool", "template", "text", "series")
 _LINE_OPS = ("|=", "!=", "|~", "!~")
 
 
@@ -75,7 +75,7 @@ class QueryPlan:
     agg: str = ""  # numeric_agg: avg | max | min | sum
     k: int = 1
     first: bool = True
-    bucket: str = ""  # argmax_time: second | minute | hour | day
+    bucket: str = ""  # argmax_time, timeseries: second | minute | hour | day
     window: TimeWindow | None = None
     part: Selection | None = None  # ratio: the subset whose share is asked (denominator = select)
     after: Selection | None = None  # workflow: the event whose successor is asked

@@ -28,6 +28,7 @@ INTENTS = (
     "distinct_count",
     "topk",
     "argmax_time",
+    "timeseries",
     "first_last",
     "existence",
     "lookup",
@@ -88,7 +89,7 @@ class Question:
     agg: str = ""  # avg | max | min | sum for numeric_agg
     k: int = 1
     first: bool = True  # first_last: first (True) or last (False)
-    bucket: str = ""  # argmax_time: hour | minute | second | day
+    bucket: str = ""  # argmax_time, timeseries: hour | minute | second | day ("" = from the span)
     quoted: list[str] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)
     levels: list[str] = field(default_factory=list)  # question words naming severities
@@ -260,6 +261,10 @@ def analyze(text: str) -> Question:
             q.target = re.sub(r"\s+", " ", re.sub(r"\b(?:the|a|an)\b", " ", m.group(1))).strip()
     if q.intent == "first_last":
         q.first = not re.search(r"\b(?:last|latest|most recent|final|lastly)\b", low)
+    if q.intent == "timeseries":
+        m = _PER_UNIT.search(low)
+        if m:  # "hourly" -> hour; no unit ("over time"): the compiler picks one from the span
+            q.bucket = m.group(1) or {"hourly": "hour", "daily": "day", "minutely": "minute"}[m.group(2)]
     if q.intent == "argmax_time":
         for b in _BUCKETS:
             if re.search(rf"\b{b}\b", low):
@@ -271,6 +276,21 @@ def analyze(text: str) -> Question:
         if m:
             q.ratio_of = m.group(1)
     return q
+
+
+_PER_UNIT = re.compile(r"\b(?:per|each|every|by(?: the)?|a|an)\s+(second|minute|hour|day)\b|\b(hourly|daily|minutely)\b")
+_OVER_TIME = re.compile(r"\bover time\b|\btime ?series\b|\btimeline\b|\btrend\b|\bhistogram\b|\bevolution\b|\bper time\b")
+
+
+def _timeseries(low: str) -> bool:
+    """A count per time bucket ("per hour", "hourly", "over time"); an average rate per
+    bucket ("on average per hour") is a number, not a series."""
+    if re.search(r"\b(?:average|avg|mean|typical|distinct|unique|different)\b", low):
+        return False
+    if _OVER_TIME.search(low):
+        return True
+    return bool(_PER_UNIT.search(low)) and bool(re.search(
+        r"\b(?:how many|how much|number of|count|volume|rate|show|plot|chart|graph|breakdown|distribution|lines|events|errors|messages)\b", low))
 
 
 def _intent(low: str, q: Question) -> str:
@@ -287,6 +307,8 @@ def _intent(low: str, q: Question) -> str:
         r"\b(?:most|busiest|peak|highest|largest|greatest|max)\b", low
     ):
         return "argmax_time"
+    if _timeseries(low):
+        return "timeseries"
     if re.search(r"^\s*(?:when|at what time|what time)\b", low) or re.search(
         r"\b(?:earliest|latest|first|last|most recent|final)\s+(?:time|timestamp|occurrence|date|moment)\b", low) or (
         re.search(r"\b(?:when|what time|timestamp)\b", low) and re.search(r"\b(?:first|last|earliest|latest|most recent)\b", low)

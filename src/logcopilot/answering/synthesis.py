@@ -105,6 +105,28 @@ def template_of_line(ctx: SystemContext, line: str) -> str:
 _NAMED_SESSION = "next line of the named session"
 
 
+def _series(plan: QueryPlan, main: QueryResult | None, extra: dict[str, Any] | None, lines: Any,
+            when: str) -> tuple[Any, str]:
+    """A count per time bucket: [[bucket start, count], ...] with the empty buckets between
+    the first and the last as 0 (Loki leaves them out), and a sentence naming the busiest."""
+    totals: defaultdict[int, float] = defaultdict(float)
+    for s in main.series if isinstance(main, MatrixResult) else []:
+        for t, v in s.points:
+            totals[t] += v
+    if not totals:
+        raise AnswerError(f"no {lines()}{when}")
+    step_ms = int((extra or {}).get("step_ms") or 3_600_000)
+    unit = plan.bucket or "hour"
+    first, last = min(totals), max(totals)
+    value = [[format_time((t - step_ms) * 1_000_000, unit), _clean(totals.get(t, 0.0))]
+             for t in range(first, last + step_ms, step_ms)]
+    best_t, best_v = max(totals.items(), key=lambda kv: (kv[1], -kv[0]))
+    total = sum(totals.values())
+    busiest = format_time((best_t - step_ms) * 1_000_000, unit)
+    return value, (f"{fmt_number(_clean(total))} {lines(total)}{when} over {len(value)} {plural(len(value), unit)}; "
+                   f"the busiest {unit} was {busiest} with {fmt_number(_clean(best_v))}.")
+
+
 def successor_template(ctx: SystemContext, plan: QueryPlan, result: QueryResult | None,
                        after_filters: list[tuple[str, str]], after_tids: list[str]) -> tuple[str, str]:
     """(template, how) of what follows the 'after' event in the same session."""
@@ -251,6 +273,8 @@ def synthesize(ctx: SystemContext, plan: QueryPlan, results: dict[str, QueryResu
         if whole:
             return v, f"{share}: {fmt_number(_clean(part))} of {fmt_number(_clean(whole))} {lines(whole)}{when} {pred}."
         return v, f"{share} of {lines()}{when} {pred}."
+    if intent == "timeseries":
+        return _series(plan, main, extra, lines, when)
     if intent == "argmax_time":
         if not isinstance(main, MatrixResult):
             raise AnswerError("the busiest-bucket query returned no series")

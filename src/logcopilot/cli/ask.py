@@ -75,10 +75,18 @@ def _cost(cost: dict[str, Any]) -> str:
             f"{float(cost.get('seconds') or 0):.2f} s")
 
 
+def _value_text(value: Any, shown: int = 12) -> str:
+    """The value as JSON; a long list (a time series) shows its head and how many more (--json has all)."""
+    if isinstance(value, list) and len(value) > shown:
+        head = ", ".join(json.dumps(v, ensure_ascii=False) for v in value[:shown])
+        return f"[{head}, ...] ({len(value)} items; --json prints them all)"
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _print_answer(a: Any) -> None:
     if a.ok:
         click.secho(f"Answer: {a.answer}", bold=True)
-        click.echo(f"Value:  {json.dumps(a.value, ensure_ascii=False)}")
+        click.echo(f"Value:  {_value_text(a.value)}")
     else:
         click.secho(f"Could not answer: {a.error}", fg="red", bold=True)
     if a.logql:

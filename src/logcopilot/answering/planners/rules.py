@@ -35,6 +35,7 @@ def answer_type_for(q: Question) -> str:
     return {
         "count": "number", "distinct_count": "number", "numeric_agg": "number", "ratio": "number",
         "existence": "bool", "first_last": "time", "argmax_time": "time", "workflow": "template",
+        "timeseries": "series",
         "topk": "string" if q.k == 1 else "list", "lookup": "list", "knowledge": "text",
     }.get(q.intent, "number")
 

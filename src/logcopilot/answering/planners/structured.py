@@ -45,12 +45,15 @@ def _sanitize(text: str, limit: int = 160) -> str:
     return text.replace("`", "'").replace("\n", " ")[:limit]
 
 
-def build_schema(cands: list[Any], labels: list[str]) -> dict[str, Any]:
+def build_schema(cands: list[Any], labels: list[str], *, timeseries: bool = False) -> dict[str, Any]:
     names = sorted({p.name for t in cands for p in t.params} | set(labels)) + [""]
     return {
         "type": "object",
         "properties": {
-            "intent": {"type": "string", "enum": [i for i in PLAN_INTENTS if i != "knowledge"]},
+            # a time series is asked for in so many words ("per hour", "over time"): the rules
+            # decide it (``timeseries``), and the model is not offered it for other questions
+            "intent": {"type": "string", "enum": [i for i in PLAN_INTENTS if i != "knowledge"
+                                                  and (i != "timeseries" or timeseries)]},
             "templates": {"type": "array", "items": {"type": "string", "enum": [t.template_id for t in cands] or ["none"]},
                           "maxItems": 4},
             "group_by": {"type": "string", "enum": names},
@@ -84,7 +87,7 @@ def plan_structured(ctx: SystemContext, q: Question, r: Retrieved, draft: QueryP
                     trace: Any = None, feedback: str = "") -> QueryPlan:
     """Ask the model for a plan; validate it against the candidates; complete it with code."""
     cands = _candidates(ctx, r, draft)
-    schema = build_schema(cands, list(ctx.labels))
+    schema = build_schema(cands, list(ctx.labels), timeseries=draft.intent == "timeseries")
     messages = build_messages(ctx, q, cands, draft)
     if feedback:
         messages.append({"role": "user", "content": f"The previous plan failed: {feedback}. Give a corrected plan."})

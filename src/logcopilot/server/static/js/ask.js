@@ -16,8 +16,13 @@ function spanOf(system) {
   return s && s.ts_min !== null ? [(BigInt(s.ts_min) / NS) * NS, (BigInt(s.ts_max) / NS + 1n) * NS] : null;
 }
 
-function formatAnswerValue(v) {
+function formatAnswerValue(v, type = "") {
   if (v === null || v === undefined) return "—";
+  if (type === "series" && Array.isArray(v) && v.length) {  // [[bucket, count], ...]: the chart shows it all
+    const peak = v.reduce((a, b) => (b[1] > a[1] ? b : a));
+    const total = v.reduce((a, b) => a + Number(b[1] || 0), 0);
+    return `${total.toLocaleString("en-US")} in ${v.length} buckets · peak ${peak[1]} at ${peak[0]}`;
+  }
   if (Array.isArray(v)) return v.map((x) => (typeof x === "object" ? JSON.stringify(x) : String(x))).join(", ");
   if (typeof v === "object") return JSON.stringify(v);
   if (typeof v === "number") return v.toLocaleString("en-US", { maximumFractionDigits: 6 });
@@ -60,10 +65,12 @@ async function renderCharts(a) {
   const box = clear($("#answer-chart"));
   const width = widthOf(box);
   const r = a.result;
-  if (r && r.resultType === "matrix" && r.result?.length) box.appendChild(matrixChart(r, { title: "result", width }));
+  if (r && r.resultType === "matrix" && r.result?.length) {
+    box.appendChild(matrixChart(r, { title: "result", width, kind: a.intent === "timeseries" ? "bars" : "lines" }));
+  }
   else if (r && r.resultType === "vector" && r.result?.length > 1) box.appendChild(vectorChart(r, { title: "result", width }));
   const span = spanOf(a.system);
-  if (a.logql && span) {
+  if (a.logql && span && r?.resultType !== "matrix") {  // a matrix already is the lines over time
     try {
       const vol = await volumeChart(a.logql, span[0], span[1], { title: "lines the query reads, over the log's span", width });
       if (vol && current === a) box.appendChild(vol);
@@ -78,8 +85,9 @@ function render(a) {
   show($("#answer"), true);
   show($("#ask-error"), !a.ok);
   $("#ask-error").textContent = a.ok ? "" : (a.error || "could not answer");
-  $("#answer-value").textContent = a.ok ? formatAnswerValue(a.value) : "No answer";
+  $("#answer-value").textContent = a.ok ? formatAnswerValue(a.value, a.answer_type) : "No answer";
   $("#answer-value").classList.toggle("failed", !a.ok);
+  $("#answer-value").classList.toggle("long", $("#answer-value").textContent.length > 28);
   $("#answer-type").textContent = [a.answer_type, a.intent, a.planner && `planner ${a.planner}`].filter(Boolean).join(" · ");
   $("#answer-text").textContent = a.answer || "";
   const notes = clear($("#answer-notes"));
@@ -112,7 +120,7 @@ async function refreshHistory() {
     for (const h of items) {
       const li = el("li", { class: "history-item" + (h.ok ? "" : " failed"), dataset: { id: String(h.id) }, tabindex: "0" },
         el("div", { class: "q", text: h.question }),
-        el("div", { class: "meta muted", text: `${h.system} · ${h.ok ? formatAnswerValue(h.value) : "no answer"} · ${h.asked_at?.slice(0, 16).replace("T", " ") ?? ""}` }));
+        el("div", { class: "meta muted", text: `${h.system} · ${h.ok ? formatAnswerValue(h.value, Array.isArray(h.value) && Array.isArray(h.value[0]) ? "series" : "") : "no answer"} · ${h.asked_at?.slice(0, 16).replace("T", " ") ?? ""}` }));
       const open = () => loadHistory(h.id);
       li.addEventListener("click", open);
       li.addEventListener("keydown", (e) => { if (e.key === "Enter") open(); });

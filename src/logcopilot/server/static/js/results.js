@@ -58,7 +58,8 @@ export function matrixChart(data, { title = "", width = 760, kind = "lines" } = 
     points: (m.values || []).map(([t, v]) => [Number(t), parseFloat(v)]),
   }));
   const chart = kind === "bars" ? stackedBars(series, stepOf(series), { title, width }) : lineChart(series, { title, width });
-  const legend = el("ul", { class: "legend" }, series.map((se, i) =>
+  const unnamed = series.length === 1 && series[0].name === "{}";  // one series without labels: nothing to tell apart
+  const legend = unnamed ? null : el("ul", { class: "legend" }, series.map((se, i) =>
     el("li", {}, el("span", { class: "swatch", style: `background:${COLORS[i % COLORS.length]}` }),
       el("span", { text: se.name, title: se.name }))));
   const more = (data.result || []).length > series.length ? el("p", { class: "muted", text: `showing 30 of ${data.result.length} series` }) : null;

@@ -1,0 +1,56 @@
+"""Questions that ask for a count per time bucket get a time series (a range query, a chart)."""
+
+from __future__ import annotations
+
+import pytest
+
+from logcopilot.answering.pipeline import ask
+from logcopilot.answering.question import analyze
+
+
+@pytest.mark.parametrize(("question", "intent", "bucket"), [
+    ("How many failed password attempts per hour?", "timeseries", "hour"),
+    ("hourly count of invalid users", "timeseries", "hour"),
+    ("Plot the number of disconnects by minute", "timeseries", "minute"),
+    ("Show errors over time", "timeseries", ""),
+    ("How many lines a day?", "timeseries", "day"),
+    # not series: a rate averaged into one number, distinct values, the busiest bucket
+    ("On average, how many failures per hour?", "numeric_agg", ""),
+    ("Which hour had the most failures?", "argmax_time", "hour"),
+])
+def test_time_series_questions(question: str, intent: str, bucket: str) -> None:
+    q = analyze(question)
+    assert q.intent == intent
+    if intent == "timeseries":
+        assert q.bucket == bucket
+
+
+def test_distinct_per_day_is_not_a_line_count_series() -> None:
+    assert analyze("How many distinct IPs per day?").intent != "timeseries"
+
+
+def test_per_hour_series_adds_up_to_the_count(sshd) -> None:
+    store, counts, _ = sshd
+    a = ask(store, "sshd", "How many invalid user attempts per hour?", planner="rules")
+    assert a.ok, a.error
+    assert a.intent == "timeseries" and a.answer_type == "series"
+    main = a.queries[0]
+    assert main["kind"] == "range" and main["step_ns"] == 3600 * 10**9 and "[1h]" in a.logql
+    times = [t for t, _ in a.value]
+    assert times == ["12-10 06:00", "12-10 07:00", "12-10 08:00"]
+    assert sum(v for _, v in a.value) == counts["invalid"]
+    busiest = max(a.value, key=lambda tv: tv[1])
+    assert f"busiest hour was {busiest[0]} with {busiest[1]}" in a.answer
+    assert a.result["resultType"] == "matrix"
+
+
+def test_over_time_picks_a_bucket_from_the_span_and_keeps_empty_buckets(sshd) -> None:
+    store, counts, _ = sshd
+    a = ask(store, "sshd", "Show accepted password logins over time", planner="rules")
+    assert a.ok, a.error
+    assert a.queries[0]["step_ns"] == 60 * 10**9  # three hours of log: per minute
+    values = [v for _, v in a.value]
+    assert sum(values) == counts["accepted"]
+    assert 0 in values  # minutes with no login are in the series, as zeros
+    minutes = [int(t[-2:]) + 60 * int(t[-5:-3]) for t, _ in a.value]
+    assert minutes == list(range(minutes[0], minutes[0] + len(minutes)))
