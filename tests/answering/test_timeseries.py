@@ -54,3 +54,11 @@ def test_over_time_picks_a_bucket_from_the_span_and_keeps_empty_buckets(sshd) ->
     assert 0 in values  # minutes with no login are in the series, as zeros
     minutes = [int(t[-2:]) + 60 * int(t[-5:-3]) for t, _ in a.value]
     assert minutes == list(range(minutes[0], minutes[0] + len(minutes)))
+
+
+def test_after_the_end_of_the_log_is_an_empty_window_said_as_after(sshd) -> None:
+    """The sshd log ends at 08:59:59: "after 09:00" has no lines, and says so plainly."""
+    store, _, _ = sshd
+    a = ask(store, "sshd", "Did 10.4.4.4 ever have a successful login after 09:00?", planner="rules")
+    assert a.ok and a.value is False, (a.value, a.error)
+    assert "after 09:00 on 2015-12-10" in a.answer and "between" not in a.answer

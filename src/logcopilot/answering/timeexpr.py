@@ -166,7 +166,8 @@ def resolve(text: str, span: tuple[int, int] | None, year: int | None = None) ->
             day = _fit_day(first, last, t)
         at = _day_start(day) + t
         if re.search(r"\b(?:after|since|from|starting)\s+\S*\s*" + re.escape(scan[times[0][0]:times[0][0] + 2]), scan.lower()):
-            return TimeWindow(to_ns(at), hi + 1, "after")
+            # after the log's end is an empty window, never one that ends before it starts
+            return TimeWindow(to_ns(at), max(hi + 1, to_ns(at)), "after")
         if re.search(r"\b(?:before|until|till|up to)\b", low):
             return TimeWindow(lo, to_ns(at), "before")
         return None

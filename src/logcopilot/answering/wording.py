@@ -261,6 +261,10 @@ def window_phrase(window: TimeWindow | None) -> str:
     if window is None:
         return ""
     a, b = from_ns(window.start_ns), from_ns(window.end_ns)
+    if window.text == "after":  # open-ended: its end is only where the log stops
+        return f" after {_clock(window.start_ns)} on {a:%Y-%m-%d}"
+    if window.text == "before":
+        return f" before {_clock(window.end_ns)} on {b:%Y-%m-%d}"
     if a.date() == b.date():
         return f" between {_clock(window.start_ns)} and {_clock(window.end_ns)} on {a:%Y-%m-%d}"
     return f" between {a:%Y-%m-%d} {_clock(window.start_ns)} and {b:%Y-%m-%d} {_clock(window.end_ns)}"
