@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import socket
-import threading
-import time
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from live_server import LiveServer
 from shared_data import SHARED
 
 CORPUS = SHARED / "loki-corpus"
@@ -34,12 +32,6 @@ def _compare_module() -> ModuleType:
     return mod
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _known_failures() -> dict[str, str]:
     out: dict[str, str] = {}
     if KNOWN.exists():
@@ -54,24 +46,13 @@ def _known_failures() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def server_url(tmp_path_factory: pytest.TempPathFactory):
-    import uvicorn
-
     from logcopilot.engine.store import Store
     from logcopilot.server.app import create_app
 
     store = Store(tmp_path_factory.mktemp("corpus") / "corpus.duckdb")
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not server.started:
-        if time.time() > deadline:
-            raise RuntimeError("server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    live = LiveServer(create_app(store))
+    yield live.url
+    live.stop()
     store.close()
 
 

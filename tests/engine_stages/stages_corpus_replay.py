@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import re
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from logcopilot.engine.matchers import compile_matcher

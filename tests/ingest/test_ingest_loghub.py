@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 

@@ -4,26 +4,18 @@ store holding the bundled OpenSSH sample, ingested and indexed (rules only, no L
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from live_server import LiveServer
 
 DATA = Path(__file__).resolve().parents[2] / "src" / "logcopilot" / "data"
 TOP_IP_QUESTION = "Which IP address had the most failed password attempts?"
 _ENV_OFF = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "LOGCOPILOT_LLM", "LOGCOPILOT_MODEL_PATH",
             "LOGCOPILOT_AUTH_ENABLED", "LOGCOPILOT_TOKEN", "LOGCOPILOT_DB")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _indexed_store(path: Path) -> Any:
@@ -39,8 +31,6 @@ def _indexed_store(path: Path) -> Any:
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    import uvicorn
-
     from logcopilot.server.app import create_app
 
     tmp = tmp_path_factory.mktemp("api")
@@ -49,17 +39,10 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
         for name in _ENV_OFF:
             mp.delenv(name, raising=False)
         store = _indexed_store(tmp / "s.duckdb")
-        port = _free_port()
-        server = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="warning"))
-        th = threading.Thread(target=server.run, daemon=True)
-        th.start()
-        deadline = time.time() + 20
-        while not server.started and time.time() < deadline:
-            time.sleep(0.05)
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+        live = LiveServer(create_app(store))
+        with httpx.Client(base_url=live.url, timeout=60) as client:
             yield client
-        server.should_exit = True
-        th.join(timeout=10)
+        live.stop()
         store.close()
 
 

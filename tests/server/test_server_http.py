@@ -3,40 +3,24 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 
 import pytest
+from live_server import LiveServer
 
 T0 = 1704067200  # 2024-01-01T00:00:00Z
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory):
-    import uvicorn
-
     from logcopilot.engine.store import Store
     from logcopilot.server.app import create_app
 
     store = Store(tmp_path_factory.mktemp("http") / "s.duckdb")
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="warning"))
-    th = threading.Thread(target=server.run, daemon=True)
-    th.start()
-    deadline = time.time() + 20
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{port}"
+    live = LiveServer(create_app(store))
+    url = live.url
     payload = {
         "streams": [
             {
@@ -52,8 +36,7 @@ def base(tmp_path_factory: pytest.TempPathFactory):
     status, _ = _req(url + "/loki/api/v1/push", json.dumps(payload).encode(), {"Content-Type": "application/json"})
     assert status == 204
     yield url
-    server.should_exit = True
-    th.join(timeout=10)
+    live.stop()
     store.close()
 
 

@@ -5,16 +5,14 @@ timestamps), ``delay_for`` ordering, errors, tenancy, disconnect and shutdown.""
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
+from live_server import LiveServer
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
@@ -25,12 +23,8 @@ NOW_S = int(time.time())
 NS = 10**9
 
 
-@dataclass
-class Live:
-    url: str
-    app: Any
-    server: Any
-    thread: threading.Thread
+class Live(LiveServer):
+    """The served app with a WebSocket client and a push helper."""
 
     def ws(self, query: str, headers: dict[str, str] | None = None, **params: Any) -> ClientConnection:
         qs = urllib.parse.urlencode({"query": query, **{k: str(v) for k, v in params.items()}})
@@ -43,34 +37,14 @@ class Live:
         r = httpx.post(self.url + "/loki/api/v1/push", json=doc, headers=headers or {})
         assert r.status_code == 204, r.text
 
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 @pytest.fixture()
 def serve(tmp_path) -> Iterator[Callable[..., Live]]:
-    import uvicorn
-
     started: list[tuple[Live, Store]] = []
 
     def start(**kw: Any) -> Live:
         store = Store(tmp_path / f"t{len(started)}.duckdb")
-        app = create_app(store, **kw)
-        port = _free_port()
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        th = threading.Thread(target=server.run, daemon=True)
-        th.start()
-        deadline = time.time() + 20
-        while not server.started and time.time() < deadline:
-            time.sleep(0.02)
-        live = Live(f"http://127.0.0.1:{port}", app, server, th)
+        live = Live(create_app(store, **kw))
         started.append((live, store))
         return live
 

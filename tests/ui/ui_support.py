@@ -19,10 +19,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import struct
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +27,7 @@ from typing import Any
 import pytest
 
 import logcopilot
+from live_server import LiveServer
 
 __all__ = [
     "CHROMEDRIVER",
@@ -99,34 +97,6 @@ def build_site(path: Path) -> tuple[Any, Expected]:
         knowledge={s: load_knowledge(store, s, examples=5) for s in ("openssh", "webapp")},
     )
     return store, expected
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class LiveServer:
-    """``create_app(store)`` served by uvicorn on 127.0.0.1 in a daemon thread."""
-
-    def __init__(self, app: Any) -> None:
-        import uvicorn
-
-        self.port = _free_port()
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:  # polling a flag, not synchronising the browser
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 # ---------------------------------------------------------------- browser

@@ -97,27 +97,10 @@ export function lineChart(series, { width = 760, height = 260, title = "" } = {}
 }
 
 // Vertical bars over time (log volume): points [[unixSeconds, count], ...], stepSec wide each.
+// Vertical bars over time (log volume): points [[unixSeconds, count], ...], stepSec wide each;
 // `range` [startSec, endSec] is the time axis (empty buckets are absent from Loki's answer).
 export function timeBars(points, stepSec, { width = 760, height = 150, title = "", range = null } = {}) {
-  const svg = frame(width, height, title);
-  const pad = { l: 56, r: 28, t: 10, b: 26 };
-  if (!points.length) return emptyChart(svg, width, height);
-  const tlo = range ? range[0] : Math.min(...points.map((p) => p[0])) - stepSec;
-  const thi = range ? range[1] : Math.max(...points.map((p) => p[0]));
-  const ticks = niceTicks(0, Math.max(...points.map((p) => p[1])) || 1, 3);
-  const vhi = ticks[ticks.length - 1];
-  const x = (t) => pad.l + ((t - tlo) / (thi - tlo || 1)) * (width - pad.l - pad.r);
-  const y = (v) => height - pad.b - (v / (vhi || 1)) * (height - pad.t - pad.b);
-  yAxis(svg, ticks, y, pad.l, width - pad.r);
-  xTimeAxis(svg, tlo, thi, x, height - pad.b);
-  const w = Math.max(1, x(stepSec) - x(0) - 1);
-  for (const [t, v] of points) {
-    const r = s("rect", { class: "bar", x: (x(t - stepSec) + 0.5).toFixed(1), y: y(v).toFixed(1), width: w.toFixed(1),
-      height: Math.max(0, y(0) - y(v)).toFixed(1) });
-    r.appendChild(s("title", {}, `${new Date(t * 1000).toISOString()}: ${formatValue(v)}`));
-    svg.appendChild(r);
-  }
-  return svg;
+  return stackedBars([{ name: title, points }], stepSec, { width, height, title, range, ticks: 3 });
 }
 
 // items: [{label, value}] drawn as horizontal bars, largest first.
@@ -153,15 +136,16 @@ function emptyChart(svg, width, height) {
 }
 
 // Stacked bars over time for several series (a matrix): series [{name, points}], one bar per step.
-export function stackedBars(series, stepSec, { width = 760, height = 260, title = "" } = {}) {
+export function stackedBars(series, stepSec, { width = 760, height = 260, title = "", range = null, ticks: nTicks = 5 } = {}) {
   const svg = frame(width, height, title);
   const pad = { l: 56, r: 28, t: 12, b: 26 };
   const totals = new Map();
   for (const se of series) for (const [t, v] of se.points) if (Number.isFinite(v)) totals.set(t, (totals.get(t) || 0) + Math.max(0, v));
   if (!totals.size) return emptyChart(svg, width, height);
   const times = [...totals.keys()];
-  const tlo = Math.min(...times) - stepSec, thi = Math.max(...times);
-  const ticks = niceTicks(0, Math.max(...totals.values()) || 1);
+  const tlo = range ? range[0] : Math.min(...times) - stepSec;
+  const thi = range ? range[1] : Math.max(...times);
+  const ticks = niceTicks(0, Math.max(...totals.values()) || 1, nTicks);
   const vhi = ticks[ticks.length - 1];
   const x = (t) => pad.l + ((t - tlo) / (thi - tlo || 1)) * (width - pad.l - pad.r);
   const y = (v) => height - pad.b - (v / (vhi || 1)) * (height - pad.t - pad.b);
@@ -175,8 +159,9 @@ export function stackedBars(series, stepSec, { width = 760, height = 260, title 
       const b0 = base.get(t) || 0;
       const r = s("rect", { class: "bar", x: (x(t - stepSec) + 0.5).toFixed(1), y: y(b0 + v).toFixed(1), width: w.toFixed(1),
         height: Math.max(0, y(b0) - y(b0 + v)).toFixed(1) });
-      r.style.fill = COLORS[i % COLORS.length];  // CSSOM: the stylesheet's bar colour would win over an attribute
-      r.appendChild(s("title", {}, `${se.name}\n${new Date(t * 1000).toISOString()}: ${formatValue(v)}`));
+      // one series keeps the stylesheet's colour; several get theirs through CSSOM (an attribute would lose)
+      if (series.length > 1) r.style.fill = COLORS[i % COLORS.length];
+      r.appendChild(s("title", {}, `${se.name ? se.name + "\n" : ""}${new Date(t * 1000).toISOString()}: ${formatValue(v)}`));
       svg.appendChild(r);
       base.set(t, b0 + v);
     }
