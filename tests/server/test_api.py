@@ -274,3 +274,13 @@ def test_cli_ask_records_history_and_prints_readable_details(tmp_path: Path, mon
     with Store(db) as store:
         (h,) = list_history(store)
     assert h["value"] == "183.62.140.253" and h["planner"] == "rules" and h["question"] == TOP_IP_QUESTION
+    # and `logcopilot history` reads it back: the list, one answer in full, an unknown id
+    runner = CliRunner()
+    listed = runner.invoke(main, ["history", "--db", str(db)])
+    assert listed.exit_code == 0 and TOP_IP_QUESTION in listed.output and "183.62.140.253" in listed.output
+    one = runner.invoke(main, ["history", str(h["id"]), "--db", str(db), "--json"])
+    assert one.exit_code == 0 and json.loads(one.output)["value"] == "183.62.140.253"
+    full = runner.invoke(main, ["history", str(h["id"]), "--db", str(db)])
+    assert "LogQL:  topk(1" in full.output and "Evidence:" in full.output
+    missing = runner.invoke(main, ["history", "999", "--db", str(db)])
+    assert missing.exit_code != 0 and missing.output.strip() == "error: no question 999 in the history"

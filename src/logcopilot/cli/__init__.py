@@ -19,7 +19,7 @@ COMMAND_MODULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("logcopilot.cli.ingest", ("ingest", "stats")),
     ("logcopilot.cli.query", ("query", "serve")),
     ("logcopilot.cli.index", ("index", "knowledge")),
-    ("logcopilot.cli.ask", ("ask", "bench")),
+    ("logcopilot.cli.ask", ("ask", "history", "bench")),
     ("logcopilot.cli.templates", ("eval-templates", "templates")),
     ("logcopilot.cli.llm", ("llm",)),
 )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import click
@@ -20,7 +21,7 @@ import click
 from logcopilot.cli.common import db_option, echo_json, json_option, open_store, settings_for
 from logcopilot.errors import InputError, LLMUnavailableError, LogCopilotError
 
-__all__ = ["ask_cmd", "bench_cmd"]
+__all__ = ["ask_cmd", "bench_cmd", "history_cmd"]
 
 _PLANNERS = click.Choice(["auto", "rules", "structured", "free"])
 _LLMS = click.Choice(["auto", "openai", "local", "none"])
@@ -153,6 +154,43 @@ def ask_cmd(question: str, system: str, planner: str, llm_provider: str, max_att
         _print_answer(a)
     if not a.ok:
         raise SystemExit(2)
+
+
+@click.command("history", epilog="\b\nExamples:\n  logcopilot history\n  logcopilot history --system openssh --limit 5\n"
+                                  "  logcopilot history 12 --json")
+@click.argument("history_id", type=int, required=False)
+@click.option("--system", "-s", default=None, help="Only questions about this system.")
+@click.option("--limit", type=int, default=20, show_default=True, help="How many, newest first.")
+@db_option
+@json_option
+def history_cmd(history_id: int | None, system: str | None, limit: int, db: str | None, as_json: bool) -> None:
+    """Questions asked before (by `ask` or the web UI), newest first; with an ID, that answer in full."""
+    from logcopilot.answering.history import get_history, list_history
+
+    store = open_store(db)
+    try:
+        if history_id is not None:
+            record = get_history(store, history_id)
+        else:
+            items = list_history(store, system=system.lower() if system else None, limit=limit)
+    finally:
+        store.close()
+    if history_id is not None:
+        if as_json:
+            echo_json(record)
+        else:
+            click.echo(f"#{record.get('id')} {record.get('asked_at', '')} [{record.get('system')}] {record.get('question')}")
+            _print_answer(SimpleNamespace(**{**record, "trace_dir": record.get("trace_dir", "")}))
+        return
+    if as_json:
+        echo_json(items)
+        return
+    if not items:
+        click.echo("No questions asked yet.")
+    for h in items:
+        value = _value_text(h["value"], shown=3) if h["ok"] else "no answer"
+        click.echo(f"#{h['id']:<5} {h['asked_at'][:19].replace('T', ' ')}  {h['system']:<12} {h['question']}")
+        click.echo(f"       -> {value}  ({h['planner']}, {h['seconds']:.2f} s, {h['llm_calls']} LLM calls)")
 
 
 @click.command("bench")

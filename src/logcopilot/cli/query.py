@@ -167,11 +167,12 @@ def query_cmd(
 @click.option("--token", default=None, help="Require 'Authorization: Bearer TOKEN' (env LOGCOPILOT_TOKEN).")
 @db_option
 def serve_cmd(host: str, port: int, auth_enabled: bool | None, token: str | None, db: str | None) -> None:
-    """Serve the Loki HTTP query API (``/loki/api/v1/...``) from the embedded store.
+    """Serve the Loki HTTP API (``/loki/api/v1/...``) and the web UI from the embedded store.
 
     \b
     Example:
       logcopilot serve --port 3100 &
+      open http://127.0.0.1:3100/        # the web UI: ask, query, knowledge, ingest status
       curl -G localhost:3100/loki/api/v1/query_range --data-urlencode 'query={system="hdfs"}'
     """
     import uvicorn
@@ -179,6 +180,9 @@ def serve_cmd(host: str, port: int, auth_enabled: bool | None, token: str | None
     from logcopilot.server.app import create_app
 
     store = open_store(db)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"LogCopilot on http://{shown}:{port}/ (web UI); Loki API at /loki/api/v1, JSON API at /api/v1, "
+               f"OpenAPI at /openapi.json; store {store.path}. Ctrl+C stops.", err=True)
     try:
         uvicorn.run(create_app(store, auth_enabled=auth_enabled, token=token), host=host, port=port, log_level="warning")
     finally:
