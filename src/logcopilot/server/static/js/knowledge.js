@@ -92,7 +92,7 @@ async function openTemplate(tid) {
   const table = clear($("#template-params"));
   if (t.params?.length) {
     table.appendChild(el("thead", {}, el("tr", {}, ["slot", "name", "type", "distinct", "range", "examples"].map((h) => el("th", { text: h })))));
-    table.appendChild(el("tbody", {}, t.params.map((p) => el("tr", {},
+    table.appendChild(el("tbody", {}, t.params.map((p) => el("tr", { title: p.summary || "" },
       el("td", { class: "num", text: String(p.position) }),
       el("td", { class: "mono", text: p.name }),
       el("td", { text: p.type }),
