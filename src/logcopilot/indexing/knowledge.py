@@ -231,11 +231,12 @@ def load_knowledge(store: Store, system: str, *, examples: int = 3) -> Knowledge
     recipes = {r[0]: RecipeInfo(r[1], r[2], r[3], bool(r[4]), r[5], int(r[6]), r[7]) for r in con.execute(
         "SELECT template_id, selector, line_filter, extraction, verified, reason, expected_count, matched_count "
         "FROM recipes WHERE system = ?", [system]).fetchall()}
+    # the window sorts every entry of the system: skipped when no examples are wanted
     ex_rows = con.execute(
         f"""SELECT template_id, line FROM (
               SELECT template_id, line, row_number() OVER (PARTITION BY template_id ORDER BY ts, seq) AS rn
               FROM entries WHERE {system_where()} AND template_id IS NOT NULL) WHERE rn <= ?""",
-        [system, examples]).fetchall()
+        [system, examples]).fetchall() if examples > 0 else []
     ex_map: dict[str, list[str]] = {}
     for tid, line in ex_rows:
         ex_map.setdefault(str(tid), []).append(str(line))
