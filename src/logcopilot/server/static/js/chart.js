@@ -58,7 +58,8 @@ function xTimeAxis(svg, lo, hi, x, bottom) {
   const n = 6;
   for (let i = 0; i <= n; i++) {
     const t = lo + (span * i) / n;
-    svg.appendChild(s("text", { class: "tick", x: x(t), y: bottom + 16, "text-anchor": "middle" }, timeLabel(t, span)));
+    const anchor = i === 0 ? "start" : i === n ? "end" : "middle";  // the end labels stay inside the chart
+    svg.appendChild(s("text", { class: "tick", x: x(t), y: bottom + 16, "text-anchor": anchor }, timeLabel(t, span)));
   }
 }
 

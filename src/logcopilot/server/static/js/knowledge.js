@@ -142,12 +142,13 @@ async function loadSystem(system, template) {
   } catch (e) {
     if (seq !== loadSeq) return;
     showError(e.message);
-    renderWorkflow();
+    show($("#workflow"), false);  // nothing is known about this system yet: no empty workflow either
     return;
   }
   if (seq !== loadSeq) return;
   KB = kb;
   showError("");
+  show($("#workflow"), true);
   renderList($("#kb-search").value);
   renderWorkflow();
   if (template) openTemplate(template);
