@@ -220,6 +220,23 @@ def test_ask_per_hour_draws_the_series_as_bars(page: Page, site: Any) -> None:
     page.assert_clean()
 
 
+def test_suggested_questions_come_from_the_knowledge_base_and_answer(page: Page, site: Any) -> None:
+    from logcopilot.indexing.knowledge import load_knowledge
+
+    kb = load_knowledge(site.store, "openssh")
+    open_ready(page, "/ask?system=openssh&planner=rules&llm=none", "ask")
+    buttons = page.count_at_least("#suggestions button.suggestion", 2)
+    texts = [b.text for b in buttons]
+    top = kb.templates[0].template.split("<*>")[0].strip().rstrip(":")
+    assert any(top[:20] in t for t in texts), (top, texts)
+    series = next(b for b in buttons if "per hour" in b.text)
+    series.click()
+    page.visible("section#answer")
+    page.text_contains("#answer-type", "series")
+    page.count_at_least("#answer-chart svg.chart rect.bar", 2)
+    page.assert_clean()
+
+
 def test_ask_that_cannot_be_answered_shows_the_error(page: Page, site: Any) -> None:
     from logcopilot.answering.pipeline import ask
 

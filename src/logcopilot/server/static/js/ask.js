@@ -181,6 +181,60 @@ async function submit(ev) {
   }
 }
 
+// A phrase for a template: its words before the first variable part ("Failed password for"),
+// or the whole template with its variables folded when that is too short to recognise.
+function phrase(template) {
+  const head = template.split("<*>")[0].replace(/[\s:=,;([{-]+$/, "").trim();
+  const text = head.split(/\s+/).length >= 2 ? head : template.replace(/<\*>/g, "…");
+  return text.length > 48 ? text.slice(0, 47).replace(/\s+\S*$/, "") + "…" : text;
+}
+
+const CATEGORICAL = new Set(["ip", "ip:port", "host", "url", "path", "string"]);
+
+// Questions built from the system's own knowledge base, so they fit logs never seen before.
+async function suggest(system) {
+  const box = $("#suggestions");
+  for (const b of box.querySelectorAll("button")) b.remove();
+  show(box, false);
+  if (!system) return;
+  let kb;
+  try {
+    kb = await getJSON(`/api/v1/knowledge/${encodeURIComponent(system)}`);
+  } catch {
+    return;  // not indexed: no suggestions, asking still works
+  }
+  if ($("#system").value !== system) return;
+  const top = kb.templates.filter((t) => t.template.replace(/<\*>/g, "").trim().length > 6);
+  const questions = [];
+  if (top[0]) questions.push(`How many '${phrase(top[0].template)}' lines per hour?`);
+  // a "which X most" question needs a categorical slot with a few values: an address, a host,
+  // a user name -- not a number, a timestamp or a one-off id
+  for (const cand of top.filter((t) => t.params > 0).slice(0, 4)) {
+    let t;
+    try {
+      t = await getJSON(`/api/v1/knowledge/${encodeURIComponent(system)}/templates/${encodeURIComponent(cand.template_id)}`);
+    } catch {
+      break;  // the first suggestion is enough
+    }
+    const p = (t.params || []).find((x) => CATEGORICAL.has(x.type) && x.distinct_count >= 3 && x.distinct_count < x.total
+      && /^[a-z][a-z_]*[a-z]$/.test(x.name) && !/time|date|value/.test(x.name));
+    if (p) {
+      questions.push(`Which ${p.name} appears most often in '${phrase(t.template)}' lines?`);
+      break;
+    }
+  }
+  const wf = kb.workflow;
+  const start = wf && Object.keys(wf.start_events || {})[0];
+  const startT = start && kb.templates.find((t) => t.template_id === start);
+  if (startT) questions.push(`What usually happens after '${phrase(startT.template)}'?`);
+  if ($("#system").value !== system) return;
+  for (const q of questions) {
+    box.appendChild(el("button", { type: "button", class: "small suggestion", text: q,
+      onclick: () => { $("#question").value = q; submit(); } }));
+  }
+  show(box, questions.length > 0);
+}
+
 async function init() {
   markNav();
   $("#ask-form").addEventListener("submit", submit);
@@ -210,6 +264,8 @@ async function init() {
     // the config endpoint is optional for asking: keep "none"
   }
   if (params.get("planner")) $("#planner").value = params.get("planner");
+  $("#system").addEventListener("change", () => suggest($("#system").value));
+  suggest($("#system").value);
   if (params.get("q")) $("#question").value = params.get("q");
   refreshHistory();
   if (params.get("q") && params.get("run") === "1") submit();
