@@ -62,3 +62,37 @@ def test_after_the_end_of_the_log_is_an_empty_window_said_as_after(sshd) -> None
     a = ask(store, "sshd", "Did 10.4.4.4 ever have a successful login after 09:00?", planner="rules")
     assert a.ok and a.value is False, (a.value, a.error)
     assert "after 09:00 on 2015-12-10" in a.answer and "between" not in a.answer
+
+
+@pytest.mark.parametrize(("question", "by"), [
+    ("How many failed password attempts per hour by ip?", "ip"),
+    ("Show lines per hour for each component", "component"),
+    ("Failed logins over time broken down by user name", "user name"),
+    ("How many failed password attempts per hour?", ""),
+])
+def test_series_split_by(question: str, by: str) -> None:
+    q = analyze(question)
+    assert q.intent == "timeseries" and q.series_by == by
+
+
+def test_per_hour_by_ip_gives_one_series_per_ip(sshd) -> None:
+    store, counts, _ = sshd
+    a = ask(store, "sshd", "How many failed password attempts per hour by ip?", planner="rules")
+    assert a.ok, a.error
+    assert a.logql.startswith("sum by (ip) (count_over_time(") and "[1h]" in a.logql
+    assert isinstance(a.value, dict) and "10.1.1.1" in a.value
+    totals = {ip: sum(v for _, v in series) for ip, series in a.value.items()}
+    assert totals["10.1.1.1"] == counts["ten_one_failed"]
+    assert list(totals.values()) == sorted(totals.values(), reverse=True)  # most lines first
+    assert all(len(series) == 3 for series in a.value.values())  # the same buckets for every ip
+    assert f"{next(iter(a.value))} has the most" in a.answer
+
+
+def test_the_answer_keeps_the_largest_series_when_it_shortens_the_result() -> None:
+    from logcopilot.answering.execute import result_summary
+    from logcopilot.engine.results import MatrixResult, Series
+
+    many = MatrixResult([Series({"ip": f"10.0.0.{i}"}, [(1000, float(i)), (2000, float(i))]) for i in range(15)])
+    shown = result_summary(many, n=3)
+    assert shown["truncated"] == 15
+    assert [s["metric"]["ip"] for s in shown["result"]] == ["10.0.0.14", "10.0.0.13", "10.0.0.12"]

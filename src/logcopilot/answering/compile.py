@@ -461,7 +461,10 @@ def compile_plan(ctx: SystemContext, plan: QueryPlan) -> Compiled:
         step = _BUCKET_NS.get(plan.bucket or "hour", _NS["h"])
         start = (lo // step) * step + step
         end = (hi // step) * step + step
-        out.queries.append(QuerySpec(f"sum(count_over_time({log_q} [{fmt_duration(step)}]))", "range",
+        agg, sel = "sum", log_q
+        if intent == "timeseries" and group:  # one series per value ("per hour by component")
+            agg, sel = f"sum by ({group}) ", _nonempty(log_q, group, plan)
+        out.queries.append(QuerySpec(f"{agg}(count_over_time({sel} [{fmt_duration(step)}]))", "range",
                                      start_ns=start, end_ns=end, step_ns=step))
     elif intent == "first_last":
         out.queries.append(QuerySpec(log_q, "log", start_ns=t_start, end_ns=t_eval, limit=1,

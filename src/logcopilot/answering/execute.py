@@ -105,6 +105,8 @@ def result_summary(result: QueryResult, n: int = 10) -> Any:
     data = result.to_loki()
     res = data.get("result")
     if isinstance(res, list) and len(res) > n:
+        if data.get("resultType") == "matrix":  # the largest series are the ones worth showing
+            res = sorted(res, key=lambda s: -sum(float(v) for _, v in s["values"]))
         data = {**data, "result": res[:n], "truncated": len(res)}
     if data.get("resultType") == "streams":
         data["result"] = [{"stream": s["stream"], "values": s["values"][:3], "lines": len(s["values"])} for s in data["result"]]

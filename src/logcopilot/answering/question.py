@@ -97,6 +97,7 @@ class Question:
     time_format: str = ""  # e.g. "MM-DD HH:MM:SS" when the question asks for one
     negated: list[str] = field(default_factory=list)  # phrases the question excludes
     ratio_of: str = ""  # ratio: the part the question asks the share of
+    series_by: str = ""  # timeseries: what each series is ("per hour by component" -> "component")
     keywords: list[str] = field(default_factory=list)
     shapes: list[str] = field(default_factory=list)  # value prefixes shown as "req-..." / "blk_<id>"
 
@@ -265,6 +266,11 @@ def analyze(text: str) -> Question:
         m = _PER_UNIT.search(low)
         if m:  # "hourly" -> hour; no unit ("over time"): the compiler picks one from the span
             q.bucket = m.group(1) or {"hourly": "hour", "daily": "day", "minutely": "minute"}[m.group(2)]
+        for g in re.finditer(r"\b(?:by|per|for each|for every|broken down by|grouped by|split by)\s+(?:the\s+|each\s+)?"
+                             r"([a-z][\w-]*(?:\s+(?:address|name|id|code))?)", low):
+            if g.group(1).split()[0] not in _SERIES_NOT_BY:
+                q.series_by = g.group(1)
+                break
     if q.intent == "argmax_time":
         for b in _BUCKETS:
             if re.search(rf"\b{b}\b", low):
@@ -280,6 +286,11 @@ def analyze(text: str) -> Question:
 
 _PER_UNIT = re.compile(r"\b(?:per|each|every|by(?: the)?|a|an)\s+(second|minute|hour|day)\b|\b(hourly|daily|minutely)\b")
 _OVER_TIME = re.compile(r"\bover time\b|\btime ?series\b|\btimeline\b|\btrend\b|\bhistogram\b|\bevolution\b|\bper time\b")
+
+
+# words after "by"/"per" that are not what a series is split by
+_SERIES_NOT_BY = frozenset({"second", "minute", "hour", "day", "week", "month", "time", "the", "a", "an", "each",
+                            "every", "which", "what", "how"})
 
 
 def _timeseries(low: str) -> bool:

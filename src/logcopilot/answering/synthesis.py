@@ -106,11 +106,13 @@ _NAMED_SESSION = "next line of the named session"
 
 
 def _series(plan: QueryPlan, main: QueryResult | None, extra: dict[str, Any] | None, lines: Any,
-            when: str) -> tuple[Any, str]:
+            when: str, top: int = 10) -> tuple[Any, str]:
     """A count per time bucket: [[bucket start, count], ...] with the empty buckets between
-    the first and the last as 0 (Loki leaves them out), and a sentence naming the busiest."""
+    the first and the last as 0 (Loki leaves them out), and a sentence naming the busiest.
+    Grouped (``plan.group_by``): {value: that series} for the ``top`` values with most lines."""
+    series = main.series if isinstance(main, MatrixResult) else []
     totals: defaultdict[int, float] = defaultdict(float)
-    for s in main.series if isinstance(main, MatrixResult) else []:
+    for s in series:
         for t, v in s.points:
             totals[t] += v
     if not totals:
@@ -118,13 +120,30 @@ def _series(plan: QueryPlan, main: QueryResult | None, extra: dict[str, Any] | N
     step_ms = int((extra or {}).get("step_ms") or 3_600_000)
     unit = plan.bucket or "hour"
     first, last = min(totals), max(totals)
-    value = [[format_time((t - step_ms) * 1_000_000, unit), _clean(totals.get(t, 0.0))]
-             for t in range(first, last + step_ms, step_ms)]
-    best_t, best_v = max(totals.items(), key=lambda kv: (kv[1], -kv[0]))
+
+    def filled(points: dict[int, float]) -> list[list[Any]]:
+        return [[format_time((t - step_ms) * 1_000_000, unit), _clean(points.get(t, 0.0))]
+                for t in range(first, last + step_ms, step_ms)]
+
+    n = len(range(first, last + step_ms, step_ms))
     total = sum(totals.values())
+    if plan.group_by:
+        by_value: dict[str, dict[int, float]] = {}
+        for s in series:
+            name = s.labels.get(_label(plan.group_by), "") or "(none)"
+            pts = by_value.setdefault(name, {})
+            for t, v in s.points:
+                pts[t] = pts.get(t, 0.0) + v
+        ranked = sorted(by_value.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+        lead, lead_pts = ranked[0]
+        what = name_of(plan.group_by)
+        text = (f"{fmt_number(_clean(total))} {lines(total)}{when} over {n} {plural(n, unit)} from "
+                f"{len(ranked)} {plural(len(ranked), what)}; {lead} has the most ({fmt_number(_clean(sum(lead_pts.values())))}).")
+        return {name: filled(pts) for name, pts in ranked[:top]}, text
+    best_t, best_v = max(totals.items(), key=lambda kv: (kv[1], -kv[0]))
     busiest = format_time((best_t - step_ms) * 1_000_000, unit)
-    return value, (f"{fmt_number(_clean(total))} {lines(total)}{when} over {len(value)} {plural(len(value), unit)}; "
-                   f"the busiest {unit} was {busiest} with {fmt_number(_clean(best_v))}.")
+    return filled(totals), (f"{fmt_number(_clean(total))} {lines(total)}{when} over {n} {plural(n, unit)}; "
+                            f"the busiest {unit} was {busiest} with {fmt_number(_clean(best_v))}.")
 
 
 def successor_template(ctx: SystemContext, plan: QueryPlan, result: QueryResult | None,

@@ -81,6 +81,8 @@ def _value_text(value: Any, shown: int = 12) -> str:
     if isinstance(value, list) and len(value) > shown:
         head = ", ".join(json.dumps(v, ensure_ascii=False) for v in value[:shown])
         return f"[{head}, ...] ({len(value)} items; --json prints them all)"
+    if isinstance(value, dict) and len(json.dumps(value)) > 300:  # one series per value
+        return f"{len(value)} series: {', '.join(list(value)[:5])}{', ...' if len(value) > 5 else ''} (--json prints them)"
     return json.dumps(value, ensure_ascii=False)
 
 

@@ -12,6 +12,7 @@ the whole and the part; workflows take the event after which the successor is as
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from logcopilot.answering.plan import Filter, QueryPlan, Selection
 from logcopilot.answering.planners.select import (
@@ -104,6 +105,13 @@ def plan_rules(ctx: SystemContext, q: Question, r: Retrieved, window: TimeWindow
     if q.intent == "workflow":
         return _plan_workflow(ctx, q, r, plan)
     plan.select = _selection(ctx, q, r, notes)
+    if q.intent == "timeseries" and q.series_by:  # one series per value: choose it as a top-k would
+        name, source, vtype = choose_group(ctx, replace(q, target=q.series_by, intent="topk"), plan.select.templates, notes)
+        plan.group_by, plan.group_source, plan.value_type = name, source, vtype
+        if not name:
+            notes.append(f"no parameter or label named {q.series_by!r}: one series for all lines")
+        elif source == "label":
+            plan.select.labels.pop(name, None)
     if q.intent in ("distinct_count", "topk", "lookup", "numeric_agg"):
         name, source, vtype = choose_group(ctx, q, plan.select.templates, notes, numeric=q.intent == "numeric_agg")
         if not name and q.intent in ("topk", "lookup") and not plan.select.templates:

@@ -16,8 +16,18 @@ function spanOf(system) {
   return s && s.ts_min !== null ? [(BigInt(s.ts_min) / NS) * NS, (BigInt(s.ts_max) / NS + 1n) * NS] : null;
 }
 
+// [[bucket, count], ...] or {value: [[bucket, count], ...]}: a time series answer
+function isSeries(v) {
+  const pairs = (x) => Array.isArray(x) && x.length > 0 && Array.isArray(x[0]) && x[0].length === 2;
+  return pairs(v) || (v !== null && typeof v === "object" && !Array.isArray(v) && Object.values(v).some(pairs));
+}
+
 function formatAnswerValue(v, type = "") {
   if (v === null || v === undefined) return "—";
+  if (type === "series" && v && !Array.isArray(v) && typeof v === "object") {  // {value: series}, most lines first
+    const keys = Object.keys(v);
+    return `${keys.length} series · most: ${keys[0] ?? "—"}`;
+  }
   if (type === "series" && Array.isArray(v) && v.length) {  // [[bucket, count], ...]: the chart shows it all
     const peak = v.reduce((a, b) => (b[1] > a[1] ? b : a));
     const total = v.reduce((a, b) => a + Number(b[1] || 0), 0);
@@ -120,7 +130,7 @@ async function refreshHistory() {
     for (const h of items) {
       const li = el("li", { class: "history-item" + (h.ok ? "" : " failed"), dataset: { id: String(h.id) }, tabindex: "0" },
         el("div", { class: "q", text: h.question }),
-        el("div", { class: "meta muted", text: `${h.system} · ${h.ok ? formatAnswerValue(h.value, Array.isArray(h.value) && Array.isArray(h.value[0]) ? "series" : "") : "no answer"} · ${h.asked_at?.slice(0, 16).replace("T", " ") ?? ""}` }));
+        el("div", { class: "meta muted", text: `${h.system} · ${h.ok ? formatAnswerValue(h.value, isSeries(h.value) ? "series" : "") : "no answer"} · ${h.asked_at?.slice(0, 16).replace("T", " ") ?? ""}` }));
       const open = () => loadHistory(h.id);
       li.addEventListener("click", open);
       li.addEventListener("keydown", (e) => { if (e.key === "Enter") open(); });
