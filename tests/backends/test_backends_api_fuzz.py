@@ -127,7 +127,12 @@ def test_huge_body_is_413_before_reading(live, monkeypatch) -> None:
 )
 def test_bad_parameters_are_4xx_with_a_message(live, path: str, params: dict[str, str], needle: str) -> None:
     url, _ = live
-    r = httpx.get(url + path, params=params)
+    if sum(len(v) for v in params.values()) > 4096:
+        # a 60 kB request line is refused by the HTTP layer itself (h11's limit on an incomplete
+        # request line, hit or not depending on how TCP splits it): long queries go as a form body
+        r = httpx.post(url + path, data=params)
+    else:
+        r = httpx.get(url + path, params=params)
     assert 400 <= r.status_code < 500, (r.status_code, r.text[:200])
     assert needle in r.text
 
