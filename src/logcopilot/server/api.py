@@ -38,6 +38,7 @@ from starlette.routing import Route
 
 from logcopilot.engine.store import Store
 from logcopilot.errors import InputError, LogCopilotError
+from logcopilot.server.params import int_param
 from logcopilot.server.responses import json_response
 
 __all__ = ["API_PREFIX", "api_error", "api_routes", "http_error"]
@@ -90,31 +91,11 @@ def _endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     return endpoint
 
 
-def _int(request: Request, name: str, default: int, lo: int, hi: int) -> int:
-    raw = request.query_params.get(name, "")
-    if raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InputError(f"invalid {name} {raw!r}: must be an integer") from None
-    if not lo <= value <= hi:
-        raise InputError(f"invalid {name} {value}: must be between {lo} and {hi}")
-    return value
-
-
 def _step_ns(raw: str) -> int:
     """``60s``, ``1m``, ``1h30m`` or plain seconds (``60``, ``0.5``)."""
-    from logcopilot.server.params import parse_duration_ns
+    from logcopilot.server.params import seconds_or_duration
 
-    if not raw:
-        return _DEFAULT_STEP_NS
-    ns = parse_duration_ns(raw)
-    if ns is None:
-        try:
-            ns = round(float(raw) * 10**9)
-        except (ValueError, OverflowError):
-            raise InputError(f"invalid step {raw!r}: give a duration such as 60s or 5m") from None
+    ns = seconds_or_duration(raw, "step") if raw else _DEFAULT_STEP_NS
     if not 10**6 <= ns <= _MAX_STEP_NS:
         raise InputError(f"invalid step {raw!r}: must be between 1ms and 3650d")
     return ns
@@ -154,7 +135,7 @@ def api_routes(store: Store) -> list[Route]:
     async def history(request: Request) -> Any:
         from logcopilot.answering.history import MAX_LIMIT, list_history
 
-        limit = _int(request, "limit", 50, 1, MAX_LIMIT)
+        limit = int_param(request.query_params, "limit", 50, MAX_LIMIT)
         system = (request.query_params.get("system") or "").strip().lower() or None
         return {"history": await run_in_threadpool(list_history, store, system=system, limit=limit)}
 
@@ -185,7 +166,7 @@ def api_routes(store: Store) -> list[Route]:
     async def search(request: Request) -> Any:
         from logcopilot.indexing.catalog import search_knowledge
 
-        k = _int(request, "k", 10, 1, 100)
+        k = int_param(request.query_params, "k", 10, 100)
         q = request.query_params.get("q", "")
         return await run_in_threadpool(lambda: search_knowledge(store, request.path_params["system"], q, k=k))
 

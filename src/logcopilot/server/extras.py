@@ -36,7 +36,7 @@ from starlette.routing import Route
 from logcopilot.engine.selectors import resolve_streams
 from logcopilot.engine.store import Store
 from logcopilot.errors import InputError
-from logcopilot.server.params import parse_duration_ns, parse_time_ns
+from logcopilot.server.params import int_param, parse_duration_ns, parse_time_ns
 from logcopilot.server.responses import error_response, json_response, request_tenant
 
 __all__ = ["LOKI_API_VERSION", "error_response", "extra_routes", "json_response", "volume_limit"]
@@ -67,19 +67,6 @@ def volume_limit(raw: str | None) -> int:
         raise InputError(f"invalid limit {raw!r}: must be a positive integer") from None
     if value <= 0:
         raise InputError(f"invalid limit {value}: must be a positive integer")
-    return value
-
-
-def _int_param(request: Request, name: str, default: int, maximum: int) -> int:
-    raw = request.query_params.get(name)
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InputError(f"invalid {name} {raw!r}: must be a positive integer") from None
-    if not 0 < value <= maximum:
-        raise InputError(f"invalid {name} {value}: must be between 1 and {maximum}")
     return value
 
 
@@ -196,9 +183,10 @@ def _parse_fields(line: str) -> tuple[str, dict[str, str]] | None:
 
 def detected_fields(store: Store, request: Request, tenant: str) -> dict[str, Any]:
     start, end = _bounds(request)
-    line_limit = _int_param(request, "line_limit", 1000, 100_000)
+    line_limit = int_param(request.query_params, "line_limit", 1000, 100_000)
     # Loki calls it ``limit``; Grafana sends ``field_limit``
-    field_limit = _int_param(request, "field_limit", 0, 100_000) or _int_param(request, "limit", 1000, 100_000)
+    field_limit = (int_param(request.query_params, "field_limit", 0, 100_000)
+                   or int_param(request.query_params, "limit", 1000, 100_000))
     sids = _sids(store, request, tenant)
     rows: list[tuple[str]] = []
     if sids:

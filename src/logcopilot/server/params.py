@@ -21,10 +21,12 @@ __all__ = [
     "InstantParams",
     "MAX_ENTRIES_LIMIT",
     "RangeParams",
+    "int_param",
     "parse_duration_ns",
     "parse_instant_params",
     "parse_range_params",
     "parse_time_ns",
+    "seconds_or_duration",
 ]
 
 MAX_ENTRIES_LIMIT = 100_000  # the corpus server's max_entries_limit_per_query
@@ -135,7 +137,22 @@ def _direction(params: Mapping[str, str]) -> str:
     return low
 
 
-def _seconds_or_duration(raw: str, name: str) -> int:
+def int_param(params: Mapping[str, str], name: str, default: int, maximum: int) -> int:
+    """A positive integer parameter up to ``maximum`` (``default`` when absent or empty)."""
+    raw = params.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InputError(f"invalid {name} {raw!r}: must be a positive integer") from None
+    if not 0 < value <= maximum:
+        raise InputError(f"invalid {name} {value}: must be between 1 and {maximum}")
+    return value
+
+
+def seconds_or_duration(raw: str, name: str) -> int:
+    """Float seconds (``60``, ``0.5``) or a duration (``1m``, ``1h30m``), in ns."""
     try:
         f = float(raw)
     except ValueError:
@@ -177,7 +194,7 @@ def parse_range_params(params: Mapping[str, str]) -> RangeParams:
     if params.get("start"):
         start = parse_time_ns(params["start"], "start")
     elif params.get("since"):
-        since = _seconds_or_duration(params["since"], "since")
+        since = seconds_or_duration(params["since"], "since")
         start = end - since
     else:
         start = end - _HOUR_NS
@@ -186,7 +203,7 @@ def parse_range_params(params: Mapping[str, str]) -> RangeParams:
     limit = _limit(params)
     direction = _direction(params)
     if params.get("step"):
-        step = _seconds_or_duration(params["step"], "step")
+        step = seconds_or_duration(params["step"], "step")
     else:
         step = max((end - start) // 250 // 10**9, 1) * 10**9
     if step <= 0:
@@ -197,7 +214,7 @@ def parse_range_params(params: Mapping[str, str]) -> RangeParams:
         )
     interval = 0
     if params.get("interval"):
-        interval = _seconds_or_duration(params["interval"], "interval")
+        interval = seconds_or_duration(params["interval"], "interval")
         if interval < 0:
             raise InputError("zero or negative interval widths are not accepted. Try a positive integer")
     return RangeParams(query, start, end, limit, direction, step, interval)
