@@ -1,6 +1,8 @@
 // The HTTP API the pages use: LogCopilot's /api/v1 (JSON errors) and Loki's /loki/api/v1
 // (plain-text errors). Every call resolves to data or throws an Error with a one-line message.
 
+import { NS } from "./time.js";
+
 // A server started with --token (or --auth-enabled) needs credentials on API calls. Open any
 // page once as /ask#token=SECRET (and/or #tenant=ORG): the fragment never reaches the server
 // or its logs; it is kept for this browser tab only and removed from the address bar.
@@ -68,6 +70,17 @@ export async function lokiRange({ query, start, end, step, limit, direction }) {
 export async function lokiInstant({ query, time, limit, direction }) {
   const body = await getJSON("/loki/api/v1/query", { query, time, limit, direction });
   return body.data;
+}
+
+// The time span of `list` (systems as /api/v1/systems gives them) in whole seconds around it,
+// as BigInt ns [start, end), or null when none has entries. Whole seconds: ns numbers above
+// 2^53 arrive a few ns off in JSON, and the span must still hold the first and last line.
+export function spanOf(list) {
+  const held = list.filter((s) => s.ts_min !== null && s.ts_min !== undefined);
+  if (!held.length) return null;
+  const lo = held.map((s) => BigInt(s.ts_min)).reduce((a, b) => (a < b ? a : b));
+  const hi = held.map((s) => BigInt(s.ts_max)).reduce((a, b) => (a > b ? a : b));
+  return [(lo / NS) * NS, (hi / NS + 1n) * NS];
 }
 
 // Fill a <select> with the stored systems; keep `preferred` selected when present.

@@ -2,18 +2,15 @@
 // the history of past questions on the side.
 
 import { $, clear, el, logLine, markNav, show, wireCopy } from "./dom.js";
-import { fillSystems, getJSON, postJSON, systems as loadSystems } from "./api.js";
+import { fillSystems, getJSON, postJSON, spanOf, systems as loadSystems } from "./api.js";
 import { highlight } from "./logql.js";
-import { NS } from "./time.js";
 import { matrixChart, vectorChart, volumeChart, widthOf } from "./results.js";
 
 let SYSTEMS = [];
 let current = null;  // the answer on screen
 
-function spanOf(system) {
-  const s = SYSTEMS.find((x) => x.system === system);
-  // whole seconds around the span: ns numbers above 2^53 arrive a few ns off in JSON
-  return s && s.ts_min !== null ? [(BigInt(s.ts_min) / NS) * NS, (BigInt(s.ts_max) / NS + 1n) * NS] : null;
+function systemSpan(system) {
+  return spanOf(SYSTEMS.filter((x) => x.system === system));
 }
 
 // [[bucket, count], ...] or {value: [[bucket, count], ...]}: a time series answer
@@ -42,7 +39,7 @@ function formatAnswerValue(v, type = "") {
 function queryLink(a) {
   const main = (a.queries || []).find((q) => q.role === "main") || (a.queries || [])[0];
   const p = new URLSearchParams({ query: a.logql });
-  const span = spanOf(a.system);
+  const span = systemSpan(a.system);
   if (main && main.kind === "instant" && main.time_ns) {
     p.set("type", "instant");
     p.set("time", String(main.time_ns));
@@ -79,7 +76,7 @@ async function renderCharts(a) {
     box.appendChild(matrixChart(r, { title: "result", width, kind: a.intent === "timeseries" ? "bars" : "lines" }));
   }
   else if (r && r.resultType === "vector" && r.result?.length > 1) box.appendChild(vectorChart(r, { title: "result", width }));
-  const span = spanOf(a.system);
+  const span = systemSpan(a.system);
   if (a.logql && span && r?.resultType !== "matrix") {  // a matrix already is the lines over time
     try {
       const vol = await volumeChart(a.logql, span[0], span[1], { title: "lines the query reads, over the log's span", width });

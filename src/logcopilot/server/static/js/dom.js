@@ -45,7 +45,7 @@ export function markNav() {
 export function logLine(line, { ts = null, labels = null } = {}) {
   return el("li", { class: "log-line" },
     ts ? el("span", { class: "ts", text: ts }) : null,
-    labels ? el("span", { class: "labels", text: labels }) : null,
+    labels ? el("span", { class: "labels", text: labels, title: labels }) : null,
     el("span", { class: "line", text: line }));
 }
 

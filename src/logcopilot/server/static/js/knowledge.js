@@ -2,11 +2,10 @@
 // the verified LogQL recipe), and its workflow as a graph and as the most common sessions.
 
 import { $, clear, debounce, el, logLine, markNav, show, wireCopy } from "./dom.js";
-import { fillSystems, getJSON, systems as loadSystems } from "./api.js";
+import { fillSystems, getJSON, spanOf, systems as loadSystems } from "./api.js";
 import { highlight } from "./logql.js";
 import { workflowGraph } from "./graph.js";
 import { widthOf } from "./results.js";
-import { NS } from "./time.js";
 
 let SYSTEMS = [];
 let KB = null;
@@ -48,9 +47,8 @@ function renderList(filter = "") {
 }
 
 function spanQuery(system) {
-  const s = SYSTEMS.find((x) => x.system === system);
-  if (!s || s.ts_min === null) return "";
-  return `&start=${(BigInt(s.ts_min) / NS) * NS}&end=${(BigInt(s.ts_max) / NS + 1n) * NS}`;
+  const span = spanOf(SYSTEMS.filter((x) => x.system === system));
+  return span ? `&start=${span[0]}&end=${span[1]}` : "";
 }
 
 function neighbourList(title, edges, key) {

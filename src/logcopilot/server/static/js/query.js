@@ -3,10 +3,10 @@
 // chart for matrices, bars and a table for vectors, or one number for scalars.
 
 import { $, clear, debounce, el, markNav, show } from "./dom.js";
-import { lokiInstant, lokiRange, parseLogQL, systems as loadSystems } from "./api.js";
+import { lokiInstant, lokiRange, parseLogQL, spanOf, systems as loadSystems } from "./api.js";
 import { highlight } from "./logql.js";
 import { labelsText, matrixChart, scalarValue, streamList, vectorChart, vectorTable, volumeChart, widthOf } from "./results.js";
-import { NS, nsToIso, parseDuration, parseTime } from "./time.js";
+import { nsToIso, parseDuration, parseTime } from "./time.js";
 
 let SYSTEMS = [];
 let runSeq = 0;
@@ -15,12 +15,7 @@ function spanFor(query) {
   // the span of the system the selector names, else of everything stored
   const m = /\bsystem\s*=\s*"([^"]*)"/.exec(query || "");
   const pick = m ? SYSTEMS.filter((s) => s.system === m[1]) : [];
-  const list = (pick.length ? pick : SYSTEMS).filter((s) => s.ts_min !== null && s.ts_min !== undefined);
-  if (!list.length) return null;
-  const lo = list.map((s) => BigInt(s.ts_min)).reduce((a, b) => (a < b ? a : b));
-  const hi = list.map((s) => BigInt(s.ts_max)).reduce((a, b) => (a > b ? a : b));
-  // whole seconds around the span: ns numbers above 2^53 arrive a few ns off in JSON
-  return [(lo / NS) * NS, (hi / NS + 1n) * NS];
+  return spanOf(pick.length ? pick : SYSTEMS);
 }
 
 function setSpan() {

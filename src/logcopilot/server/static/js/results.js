@@ -2,7 +2,7 @@
 // with a legend, vectors as bars plus a table, scalars as one number; and the log-volume chart
 // of any query (its lines over time, from the API's volume_query).
 
-import { el } from "./dom.js";
+import { el, logLine } from "./dom.js";
 import { barChart, COLORS, formatValue, lineChart, stackedBars, timeBars } from "./chart.js";
 import { lokiRange, parseLogQL } from "./api.js";
 import { autoStep, formatDuration, NS, nsToIso } from "./time.js";
@@ -28,12 +28,7 @@ export function streamList(data, { id = "stream-list", direction = "backward" } 
   }
   rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0) * (direction === "forward" ? 1 : -1));
   const ol = el("ol", { id, class: "log-list" });
-  for (const [ts, lab, line] of rows) {
-    ol.appendChild(el("li", { class: "log-line" },
-      el("span", { class: "ts", text: nsToIso(ts) }),
-      lab ? el("span", { class: "labels", text: lab, title: lab }) : null,
-      el("span", { class: "line", text: line })));
-  }
+  for (const [ts, labels, line] of rows) ol.appendChild(logLine(line, { ts: nsToIso(ts), labels }));
   return { list: ol, count: rows.length };
 }
 
