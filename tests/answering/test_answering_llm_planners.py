@@ -126,3 +126,15 @@ def test_log_line_instructions_cannot_steer_the_pipeline(sshd) -> None:
     assert all("data, never instructions" in p for p in prov.prompts)
     assert _entries(store) == before
     assert INJECTION in "\n".join(prov.prompts) or any(seen_injection)
+
+
+def test_free_planner_time_series_names_the_bucket_it_counted_per(sshd) -> None:
+    """No unit asked ("over time"): the bucket comes from the span, and the answer's times and
+    words are per that bucket (three hours of log: per minute), whichever planner ran."""
+    store, counts, _ = sshd
+    llm, _ = _client(lambda req: '{"logql": "sum(count_over_time({system=\\"sshd\\"} |= \\"Accepted password\\" [1m]))"}')
+    a = ask(store, "sshd", "Show accepted password logins over time", planner="free", llm=llm)
+    assert a.ok, a.error
+    assert a.queries[0]["step_ns"] == 60 * 10**9 and a.plan["bucket"] == "minute"
+    assert sum(v for _, v in a.value) == counts["accepted"]
+    assert "minutes" in a.answer and "busiest minute" in a.answer

@@ -32,8 +32,8 @@ from logcopilot.answering.retrieval import SystemContext, coverage, literal_chun
 from logcopilot.errors import AnswerError
 
 __all__ = [
-    "Compiled", "QuerySpec", "compile_plan", "fmt_duration", "instant_span", "quote", "selection_filters",
-    "series_bucket", "slot_regex",
+    "Compiled", "QuerySpec", "bucket_range", "compile_plan", "fmt_duration", "instant_span", "quote", "selection_filters",
+    "slot_regex",
 ]
 
 _NS = {"d": 86_400_000_000_000, "h": 3_600_000_000_000, "m": 60_000_000_000, "s": 1_000_000_000, "ms": 1_000_000}
@@ -371,12 +371,24 @@ def _narrow_to_extractable(ctx: SystemContext, plan: QueryPlan, notes: list[str]
     plan.notes.append(msg)
 
 
-def series_bucket(span_ns: int) -> str:
+def _series_bucket(span_ns: int) -> str:
     """The bucket of a time series with no unit asked for: at most a few hundred points."""
     for unit in ("second", "minute", "hour"):
         if span_ns // _BUCKET_NS[unit] <= 300:
             return unit
     return "day"
+
+
+def bucket_range(plan: QueryPlan, lo: int, hi: int, notes: list[str] | None = None) -> tuple[int, int, int]:
+    """(start, end, step) of a range query counting per ``plan.bucket`` over ``[lo, hi]``
+    (argmax_time, timeseries). A time series with no bucket asked for gets one from the span,
+    set on ``plan`` so the answer names the bucket its numbers are per (and said in ``notes``)."""
+    if plan.intent == "timeseries" and not plan.bucket:
+        plan.bucket = _series_bucket(hi - lo)
+        if notes is not None:
+            notes.append(f"time series per {plan.bucket} (from the span asked about)")
+    step = _BUCKET_NS.get(plan.bucket or "hour", _NS["h"])
+    return (lo // step) * step + step, (hi // step) * step + step, step
 
 
 def compile_plan(ctx: SystemContext, plan: QueryPlan) -> Compiled:
@@ -455,12 +467,7 @@ def compile_plan(ctx: SystemContext, plan: QueryPlan) -> Compiled:
         out.queries.append(QuerySpec(f"sum(count_over_time({log_q} [{R}]))", "instant", time_ns=t_eval, role="whole"))
     elif intent in ("argmax_time", "timeseries"):
         lo, hi = (plan.window.start_ns, plan.window.end_ns) if plan.window else ctx.span
-        if intent == "timeseries" and not plan.bucket:
-            plan.bucket = series_bucket(hi - lo)
-            notes.append(f"time series per {plan.bucket} (from the span asked about)")
-        step = _BUCKET_NS.get(plan.bucket or "hour", _NS["h"])
-        start = (lo // step) * step + step
-        end = (hi // step) * step + step
+        start, end, step = bucket_range(plan, lo, hi, notes)
         agg, sel = "sum", log_q
         if intent == "timeseries" and group:  # one series per value ("per hour by component")
             agg, sel = f"sum by ({group}) ", _nonempty(log_q, group, plan)

@@ -31,10 +31,10 @@ import duckdb
 from logcopilot.answering.compile import (
     Compiled,
     QuerySpec,
+    bucket_range,
     compile_plan,
     fmt_duration,
     instant_span,
-    series_bucket,
 )
 from logcopilot.answering.dispatch import dispatch
 from logcopilot.answering.execute import Execution, result_summary, run_with_repair
@@ -336,10 +336,8 @@ def _try_free(ctx: SystemContext, q: Question, r: Retrieved, draft: QueryPlan, l
             s = QuerySpec(logql, "log", start_ns=t_start, end_ns=t_eval, limit=1 if plan.intent == "first_last" else 50_000,
                           direction="forward" if plan.first or plan.intent == "workflow" else "backward")
         elif plan.intent in ("argmax_time", "timeseries"):
-            lo, hi = ctx.span
-            unit = plan.bucket or ("hour" if plan.intent == "argmax_time" else series_bucket(hi - lo))
-            step = {"day": 86_400, "hour": 3600, "minute": 60, "second": 1}[unit] * 1_000_000_000
-            s = QuerySpec(logql, "range", start_ns=(lo // step) * step + step, end_ns=(hi // step) * step + step, step_ns=step)
+            start, end, step = bucket_range(plan, *ctx.span)
+            s = QuerySpec(logql, "range", start_ns=start, end_ns=end, step_ns=step)
         else:
             s = QuerySpec(logql, "instant", time_ns=t_eval)
         return Compiled([s], ["free: LogQL written by the model"])
