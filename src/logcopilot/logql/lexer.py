@@ -208,17 +208,10 @@ def tokenize(src: str) -> list[Token]:  # noqa: C901 - one branch per token shap
             if group == "str":
                 text = m.group()
                 body = text[1:-1]
-                if "\\" in body:
-                    k = 0
-                    while True:
-                        k = body.find("\\", k)
-                        if k < 0:
-                            break
-                        esc = _ESCAPE.match(body, k)
-                        if esc is None:
-                            return error("invalid char escape", i)
-                        k = esc.end()
-                    body = go_unquote(body)
+                try:
+                    body = go_unquote(body)  # checks every escape as it decodes
+                except ValueError:
+                    return error("invalid char escape", i)
                 add(Token("STRING", text, body, i, src))
                 i = j
                 continue
